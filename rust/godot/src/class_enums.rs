@@ -1,0 +1,97 @@
+//! The class enums `RustWebSocketPeer.State` and `RustWebSocketPeer.WriteMode`,
+//! registered in ClassDB and typed in method signatures exactly as the engine's.
+//! gdext 0.5 has no class enums of its own: the constants are registered by
+//! hand and the conversions carry the qualified enum name.
+
+use std::borrow::Cow;
+
+use godot::meta::error::ConvertError;
+use godot::meta::shape::{EnumeratorShape, GodotShape};
+use godot::meta::{FromGodot, GodotConvert, ToGodot};
+use godot::obj::GodotClass;
+use godot::prelude::*;
+use godot::register::private::constant::{ConstantKind, ExportConstant, IntegerConstant};
+
+macro_rules! class_enum {
+    ($(#[$doc:meta])* $name:ident as $godot_name:literal { $($(#[$vdoc:meta])* $variant:ident = $constant:literal = $value:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant = $value,)+
+        }
+
+        impl $name {
+            pub const CONSTANTS: &'static [(&'static str, i64)] = &[$(($constant, $value),)+];
+
+            pub fn from_ord(value: i64) -> Option<Self> {
+                match value {
+                    $($value => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl GodotConvert for $name {
+            type Via = i64;
+
+            fn godot_shape() -> GodotShape {
+                const ENUMERATORS: &[EnumeratorShape] = &[$(EnumeratorShape::new_int($constant, $value),)+];
+                GodotShape::Enum {
+                    variant_type: VariantType::INT,
+                    enumerators: Cow::Borrowed(ENUMERATORS),
+                    godot_name: Some(Cow::Borrowed($godot_name)),
+                    is_bitfield: false,
+                }
+            }
+        }
+
+        impl ToGodot for $name {
+            type Pass = godot::meta::conv::ByValue;
+
+            fn to_godot(&self) -> i64 {
+                *self as i64
+            }
+        }
+
+        impl FromGodot for $name {
+            fn try_from_godot(value: i64) -> Result<Self, ConvertError> {
+                Self::from_ord(value)
+                    .ok_or_else(|| ConvertError::new(format!("invalid {} value {value}", $godot_name)))
+            }
+        }
+
+        // SAFETY: a fieldless Copy enum has no interior mutability; gdext needs this
+        // marker to use it as a default argument value.
+        unsafe impl godot::meta::GodotImmutable for $name {}
+    };
+}
+
+class_enum! {
+    /// `RustWebSocketPeer.State`.
+    State as "RustWebSocketPeer.State" {
+        Connecting = "STATE_CONNECTING" = 0,
+        Open = "STATE_OPEN" = 1,
+        Closing = "STATE_CLOSING" = 2,
+        Closed = "STATE_CLOSED" = 3,
+    }
+}
+
+class_enum! {
+    /// `RustWebSocketPeer.WriteMode`.
+    WriteMode as "RustWebSocketPeer.WriteMode" {
+        Text = "WRITE_MODE_TEXT" = 0,
+        Binary = "WRITE_MODE_BINARY" = 1,
+    }
+}
+
+/// Registers both enums' constants on class `T`.
+pub fn register<T: GodotClass>() {
+    register_enum::<T>("WriteMode", WriteMode::CONSTANTS);
+    register_enum::<T>("State", State::CONSTANTS);
+}
+
+fn register_enum<T: GodotClass>(enum_name: &str, constants: &[(&str, i64)]) {
+    let enumerators = constants.iter().map(|(name, value)| IntegerConstant::new(name, *value)).collect();
+    ExportConstant::new(T::class_id(), ConstantKind::Enum { name: StringName::from(enum_name), enumerators })
+        .register();
+}

@@ -1,0 +1,21 @@
+//! Godot binding: registers `RustWebSocketPeer`, a drop-in replacement for the
+//! engine's `WebSocketPeer`, mapping its API onto the `ws-protocol` core.
+
+use godot::init::{gdextension, ExtensionLibrary, InitStage};
+
+mod class_enums;
+mod peer;
+
+pub use peer::WebSocketPeer;
+
+struct WebSocketRs;
+
+#[gdextension]
+unsafe impl ExtensionLibrary for WebSocketRs {
+    fn on_stage_init(stage: InitStage) {
+        // Our class is registered at Scene level just before this hook runs.
+        if stage == InitStage::Scene {
+            class_enums::register::<WebSocketPeer>();
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Client side: build the Upgrade request, validate the 101 response.
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+use super::header_block::{self, HeaderBlock};
+use super::{accept_key, HandshakeError, Headers};
+use crate::WsUrl;
+
+/// The accepted response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientOutcome {
+    /// The subprotocol the server selected; empty when none.
+    pub protocol: String,
+    pub headers: Headers,
+    /// Bytes that followed the header block: the first frames.
+    pub leftover: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub struct ClientHandshake {
+    expected_accept: String,
+    offered: Vec<String>,
+    block: HeaderBlock,
+    deadline: Duration,
+}
+
+impl ClientHandshake {
+    /// Builds the request. `key` is 16 random bytes; `protocols` are offered in
+    /// order; `extra_headers` are `Name: value` lines sent as given.
+    pub fn new(
+        url: &WsUrl,
+        protocols: &[String],
+        extra_headers: &[String],
+        key: [u8; 16],
+        max_header_bytes: usize,
+        deadline: Duration,
+    ) -> Result<(ClientHandshake, Vec<u8>), HandshakeError> {
+        let key = STANDARD.encode(key);
+        let mut request = format!(
+            "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n",
+            url.resource,
+            url.host_header()
+        );
+        let offered: Vec<String> = protocols.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+        if !offered.is_empty() {
+            request.push_str(&format!("Sec-WebSocket-Protocol: {}\r\n", offered.join(",")));
+        }
+        for line in extra_headers {
+            request.push_str(header_block::check_extra_header(line)?);
+            request.push_str("\r\n");
+        }
+        request.push_str("\r\n");
+        let handshake = ClientHandshake {
+            expected_accept: accept_key(&key),
+            offered,
+            block: HeaderBlock::new(max_header_bytes),
+            deadline,
+        };
+        Ok((handshake, request.into_bytes()))
+    }
+
+    /// Feeds response bytes; `Some` once the response is complete and valid.
+    pub fn receive(&mut self, data: &[u8]) -> Result<Option<ClientOutcome>, HandshakeError> {
+        let Some((head, leftover)) = self.block.push(data)? else { return Ok(None) };
+        let mut slots = [httparse::EMPTY_HEADER; 64];
+        let mut response = httparse::Response::new(&mut slots);
+        match response.parse(&head) {
+            Ok(httparse::Status::Complete(_)) => {}
+            Ok(httparse::Status::Partial) => return Err(HandshakeError::Malformed("incomplete status line".into())),
+            Err(e) => return Err(HandshakeError::Malformed(e.to_string())),
+        }
+        if response.version != Some(1) {
+            return Err(HandshakeError::WrongHttpVersion);
+        }
+        let code = response.code.unwrap_or(0);
+        if code != 101 {
+            return Err(HandshakeError::UnexpectedStatus(code));
+        }
+        let headers = header_block::collect(response.headers)?;
+        self.validate(&headers)?;
+        let protocol = header_block::values(&headers, "sec-websocket-protocol").next().unwrap_or("").to_string();
+        Ok(Some(ClientOutcome { protocol, headers, leftover }))
+    }
+
+    fn validate(&self, headers: &Headers) -> Result<(), HandshakeError> {
+        if !header_block::has_token(headers, "upgrade", "websocket") {
+            return Err(HandshakeError::MissingHeader("Upgrade: websocket"));
+        }
+        if !header_block::has_token(headers, "connection", "upgrade") {
+            return Err(HandshakeError::MissingHeader("Connection: Upgrade"));
+        }
+        let mut accepts = header_block::values(headers, "sec-websocket-accept");
+        if accepts.next() != Some(self.expected_accept.as_str()) || accepts.next().is_some() {
+            return Err(HandshakeError::BadAccept);
+        }
+        let mut selected = header_block::values(headers, "sec-websocket-protocol");
+        if let Some(protocol) = selected.next() {
+            if selected.next().is_some() || !self.offered.iter().any(|p| p == protocol) {
+                return Err(HandshakeError::UnexpectedProtocol(protocol.to_string()));
+            }
+        }
+        let extensions: Vec<&str> = header_block::tokens(headers, "sec-websocket-extensions").collect();
+        if !extensions.is_empty() {
+            return Err(HandshakeError::UnexpectedExtensions(extensions.join(", ")));
+        }
+        Ok(())
+    }
+
+    /// Fails once the deadline passed.
+    pub fn check_deadline(&self, now: Duration) -> Result<(), HandshakeError> {
+        if now >= self.deadline {
+            Err(HandshakeError::Timeout)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: [u8; 16] = *b"the sample nonce";
+
+    fn start(protocols: &[&str], extra: &[&str]) -> (ClientHandshake, String) {
+        let url = WsUrl::parse("ws://[::1]:9000/chat?room=1").unwrap();
+        let protocols: Vec<String> = protocols.iter().map(|s| s.to_string()).collect();
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let (h, req) = ClientHandshake::new(&url, &protocols, &extra, KEY, 8192, Duration::from_secs(10)).unwrap();
+        (h, String::from_utf8(req).unwrap())
+    }
+
+    fn response(extra: &str) -> String {
+        format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n{extra}\r\n")
+    }
+
+    #[test]
+    fn request_has_the_exact_engine_shape_with_a_bracketed_ipv6_host() {
+        let (_, req) = start(&[" p1 ", "p2"], &["X-Token: abc"]);
+        assert_eq!(
+            req,
+            "GET /chat?room=1 HTTP/1.1\r\nHost: [::1]:9000\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+             Sec-WebSocket-Protocol: p1,p2\r\nX-Token: abc\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn accepts_a_valid_response_and_keeps_the_bytes_after_it() {
+        let (mut h, _) = start(&["p1", "p2"], &[]);
+        let resp = response("Sec-WebSocket-Protocol: p2\r\n") + "\u{81}\u{0}";
+        let bytes = resp.as_bytes();
+        assert_eq!(h.receive(&bytes[..10]), Ok(None));
+        let outcome = h.receive(&bytes[10..]).unwrap().unwrap();
+        assert_eq!(outcome.protocol, "p2");
+        assert_eq!(outcome.leftover, "\u{81}\u{0}".as_bytes());
+    }
+
+    #[test]
+    fn connection_header_is_a_token_list() {
+        // Engine bug §13.12: `Connection: Upgrade, keep-alive` is rejected.
+        let (mut h, _) = start(&[], &[]);
+        let resp = response("").replace("Connection: Upgrade", "Connection: keep-alive, Upgrade");
+        assert!(h.receive(resp.as_bytes()).unwrap().is_some());
+    }
+
+    #[test]
+    fn rejects_invalid_responses() {
+        let cases: Vec<(String, HandshakeError)> = vec![
+            (response("").replace("101 Switching Protocols", "403 Forbidden"), HandshakeError::UnexpectedStatus(403)),
+            (response("").replace("HTTP/1.1", "HTTP/1.0"), HandshakeError::WrongHttpVersion),
+            (response("").replace("Upgrade: websocket\r\n", ""), HandshakeError::MissingHeader("Upgrade: websocket")),
+            (
+                response("").replace("Connection: Upgrade", "Connection: close"),
+                HandshakeError::MissingHeader("Connection: Upgrade"),
+            ),
+            (response("").replace("xOo=", "xoo="), HandshakeError::BadAccept),
+            (response("Sec-WebSocket-Protocol: p3\r\n"), HandshakeError::UnexpectedProtocol("p3".into())),
+            (
+                response("Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+                HandshakeError::UnexpectedExtensions("permessage-deflate".into()),
+            ),
+        ];
+        for (resp, expected) in cases {
+            let (mut h, _) = start(&["p1"], &[]);
+            assert_eq!(h.receive(resp.as_bytes()), Err(expected), "{resp}");
+        }
+        // No protocol offered: none may be selected.
+        let (mut h, _) = start(&[], &[]);
+        assert_eq!(
+            h.receive(response("Sec-WebSocket-Protocol: p1\r\n").as_bytes()),
+            Err(HandshakeError::UnexpectedProtocol("p1".into()))
+        );
+    }
+
+    #[test]
+    fn header_block_is_bounded_and_deadline_enforced() {
+        let (mut h, _) = start(&[], &[]);
+        let huge = format!("HTTP/1.1 101 OK\r\nX: {}\r\n", "a".repeat(9000));
+        assert_eq!(h.receive(huge.as_bytes()), Err(HandshakeError::HeadersTooLarge { limit: 8192 }));
+        assert_eq!(h.check_deadline(Duration::from_secs(9)), Ok(()));
+        assert_eq!(h.check_deadline(Duration::from_secs(10)), Err(HandshakeError::Timeout));
+    }
+
+    #[test]
+    fn extra_headers_cannot_inject_lines() {
+        let url = WsUrl::parse("ws://h").unwrap();
+        let extra = vec!["X: a\r\nHost: evil".to_string()];
+        assert!(matches!(
+            ClientHandshake::new(&url, &[], &extra, KEY, 8192, Duration::ZERO),
+            Err(HandshakeError::InvalidExtraHeader(_))
+        ));
+    }
+}
