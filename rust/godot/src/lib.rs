@@ -4,7 +4,14 @@
 use godot::init::{gdextension, ExtensionLibrary, InitStage};
 
 mod class_enums;
+mod client;
+mod clock;
+mod live;
 mod peer;
+mod server;
+mod settings;
+mod tls_options;
+mod transport;
 
 pub use peer::WebSocketPeer;
 

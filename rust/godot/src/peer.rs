@@ -1,37 +1,588 @@
-//! `RustWebSocketPeer`: the Godot class.
+//! `RustWebSocketPeer`: the Godot class. It only maps the engine API onto the
+//! client/server handshakes and the open connection; the protocol lives in `ws-protocol`.
 
-use godot::classes::{IPacketPeerExtension, PacketPeerExtension};
-use godot::global::Error;
+use std::time::Duration;
+
+use godot::classes::{IPacketPeerExtension, PacketPeerExtension, ProjectSettings, StreamPeer};
+use godot::global::{godot_error, Error};
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
+use ws_protocol::{close_code, Connection, Role, SendError, State as CoreState, WsUrl};
 
-/// A WebSocket connection: a client (`connect_to_url`) or the server side of an
-/// accepted TCP/TLS stream (`accept_stream`). Drop-in replacement for `WebSocketPeer`.
+use crate::class_enums::{State, WriteMode};
+use crate::client::{self, ClientConnect, StartError};
+use crate::clock;
+use crate::live::Live;
+use crate::server::{self, ServerAccept};
+use crate::settings::Settings;
+use crate::tls_options::OptTls;
+use crate::transport::StreamPeerTransport;
+
+enum Phase {
+    Idle,
+    Connecting(Box<ClientConnect>),
+    Accepting(Box<ServerAccept>),
+    Live(Box<Live>),
+}
+
+/// A WebSocket connection, drop-in compatible with the engine's `WebSocketPeer`.
+///
+/// Use it as a client with [method connect_to_url], or as the server side of a
+/// TCP or TLS stream accepted by a `TCPServer` with [method accept_stream]. Call
+/// [method poll] regularly (e.g. in `_process`): all progress happens there.
+/// Send with `put_packet` (binary), [method send] or [method send_text]; receive
+/// with `get_packet` and check [method was_string_packet].
+///
+/// Differences from the engine's class follow RFC 6455 where the engine does not:
+/// messages that arrived before the peer closed stay readable (the state stays
+/// OPEN until they are read), data queued before [method close] is sent before the
+/// Close frame, invalid close codes and reasons are refused, and handshakes and
+/// closes have deadlines.
 #[derive(GodotClass)]
-#[class(base = PacketPeerExtension, init, tool, rename = RustWebSocketPeer)]
+#[class(base = PacketPeerExtension, tool, rename = RustWebSocketPeer)]
 pub struct WebSocketPeer {
+    /// The WebSocket subprotocols offered (client) or accepted (server) during the handshake.
+    #[var(get, set)]
+    supported_protocols: PackedStringArray,
+    /// Extra HTTP headers (`"Name: value"`) sent with the handshake request or response.
+    #[var(get, set)]
+    handshake_headers: PackedStringArray,
+    /// Largest message accepted, in bytes, and the most bytes of unread messages kept
+    /// before reading pauses. Read when a connection opens.
+    #[var(get, set)]
+    inbound_buffer_size: i32,
+    /// Most payload bytes queued for sending; a send beyond it fails with
+    /// `ERR_OUT_OF_MEMORY`. 0 or less means no limit.
+    #[var(get, set)]
+    outbound_buffer_size: i32,
+    /// Most messages queued in each direction.
+    #[var(get, set)]
+    max_queued_packets: i32,
+    /// Seconds between automatic pings; the connection closes when one is not answered
+    /// within the next interval. 0 disables them.
+    #[var(get, set)]
+    heartbeat_interval: f64,
+
+    phase: Phase,
+    requested_url: GString,
+    selected_protocol: GString,
+    /// The remote address, once known (kept after close for diagnostics).
+    remote: Option<(GString, i32)>,
+    was_string: bool,
+    /// The packet last handed to Godot; it copies from this after `get_packet` returns.
+    packet: Vec<u8>,
     base: Base<PacketPeerExtension>,
 }
 
 #[godot_api]
 impl IPacketPeerExtension for WebSocketPeer {
-    unsafe fn get_packet_rawptr(
-        &mut self,
-        _r_buffer: RawPtr<*mut RawPtr<*const u8>>,
-        _r_buffer_size: RawPtr<*mut i32>,
-    ) -> Error {
-        Error::ERR_UNAVAILABLE
+    fn init(base: Base<PacketPeerExtension>) -> Self {
+        let defaults = Settings::default();
+        WebSocketPeer {
+            supported_protocols: PackedStringArray::new(),
+            handshake_headers: PackedStringArray::new(),
+            inbound_buffer_size: defaults.inbound_buffer_size,
+            outbound_buffer_size: defaults.outbound_buffer_size,
+            max_queued_packets: defaults.max_queued_packets,
+            heartbeat_interval: 0.0,
+            phase: Phase::Idle,
+            requested_url: GString::new(),
+            selected_protocol: GString::new(),
+            remote: None,
+            was_string: false,
+            packet: Vec::new(),
+            base,
+        }
     }
 
-    unsafe fn put_packet_rawptr(&mut self, _p_buffer: RawPtr<*const u8>, _p_buffer_size: i32) -> Error {
-        Error::FAILED
+    unsafe fn get_packet_rawptr(
+        &mut self,
+        r_buffer: RawPtr<*mut RawPtr<*const u8>>,
+        r_buffer_size: RawPtr<*mut i32>,
+    ) -> Error {
+        let message = match &mut self.phase {
+            Phase::Live(live) => live.conn.pop_message(),
+            _ => None,
+        };
+        let Some(message) = message else {
+            if self.visible_state() == State::Open {
+                return Error::ERR_UNAVAILABLE;
+            }
+            godot_error!("RustWebSocketPeer.get_packet: no packet available and the connection is not open");
+            return Error::FAILED;
+        };
+        self.was_string = message.is_text;
+        self.packet = message.data;
+        // SAFETY: Godot passes valid out-pointers; `self.packet` stays alive and
+        // unchanged until the next get_packet, after Godot has copied from it.
+        // RawPtr is not repr(transparent), hence the cast of the outer pointer.
+        unsafe {
+            *(r_buffer.ptr() as *mut *const u8) = self.packet.as_ptr();
+            *r_buffer_size.ptr() = self.packet.len() as i32;
+        }
+        Error::OK
+    }
+
+    unsafe fn put_packet_rawptr(&mut self, p_buffer: RawPtr<*const u8>, p_buffer_size: i32) -> Error {
+        let data: &[u8] = if p_buffer_size <= 0 || p_buffer.ptr().is_null() {
+            &[]
+        } else {
+            // SAFETY: Godot passes a buffer of `p_buffer_size` bytes, valid for this call.
+            unsafe { std::slice::from_raw_parts(p_buffer.ptr(), p_buffer_size as usize) }
+        };
+        self.send_message(data, false)
     }
 
     fn get_available_packet_count(&self) -> i32 {
-        0
+        match &self.phase {
+            Phase::Live(live) => live.conn.available() as i32,
+            _ => 0,
+        }
     }
 
     fn get_max_packet_size(&self) -> i32 {
-        65535
+        if self.outbound_buffer_size > 0 {
+            self.outbound_buffer_size
+        } else {
+            i32::MAX
+        }
     }
+}
+
+#[godot_api]
+impl WebSocketPeer {
+    /// Connects to `url` (`ws://` or `wss://`). Returns `OK` once the attempt has
+    /// started; call [method poll] and watch [method get_ready_state] for the
+    /// outcome. Name resolution runs off the game thread.
+    #[func]
+    fn connect_to_url(&mut self, url: GString, #[opt(default = OptTls(None))] tls_client_options: OptTls) -> Error {
+        if url.is_empty() {
+            godot_error!("RustWebSocketPeer.connect_to_url: empty URL");
+            return Error::ERR_INVALID_PARAMETER;
+        }
+        if tls_client_options.0.as_ref().is_some_and(|o| o.is_server()) {
+            godot_error!("RustWebSocketPeer.connect_to_url: server TLSOptions given; use TLSOptions.client()");
+            return Error::ERR_INVALID_PARAMETER;
+        }
+        if matches!(self.visible_state(), State::Connecting | State::Open) {
+            godot_error!("RustWebSocketPeer.connect_to_url: already connecting or connected");
+            return Error::ERR_ALREADY_IN_USE;
+        }
+        self.clear();
+        let text = url.to_string();
+        let target = match WsUrl::parse(&text) {
+            Ok(target) => target,
+            Err(e) => {
+                godot_error!("RustWebSocketPeer.connect_to_url: invalid URL \"{text}\": {e}");
+                return Error::ERR_INVALID_PARAMETER;
+            }
+        };
+        if target.secure {
+            godot_error!("RustWebSocketPeer.connect_to_url: wss:// is not available in this build");
+            return Error::ERR_UNAVAILABLE;
+        }
+        let settings = self.settings();
+        let now = clock::now();
+        match ClientConnect::start(target, &settings, random(), connect_timeout(), now) {
+            Ok(connect) => {
+                self.requested_url = url;
+                self.phase = Phase::Connecting(Box::new(connect));
+                Error::OK
+            }
+            Err(StartError::Invalid(e)) => {
+                godot_error!("RustWebSocketPeer.connect_to_url: {e}");
+                Error::ERR_INVALID_PARAMETER
+            }
+            Err(StartError::Failed(why)) => {
+                godot_error!("RustWebSocketPeer.connect_to_url: connection to remote host failed: {why}");
+                Error::FAILED
+            }
+        }
+    }
+
+    /// Takes over a connection accepted by a `TCPServer` (`take_connection()`), or a
+    /// `StreamPeerTLS` from `accept_stream` (it may still be handshaking), and
+    /// performs the server side of the WebSocket handshake in [method poll].
+    #[func]
+    fn accept_stream(&mut self, stream: Option<Gd<StreamPeer>>) -> Error {
+        let Some(stream) = stream else {
+            godot_error!("RustWebSocketPeer.accept_stream: stream is null");
+            return Error::ERR_INVALID_PARAMETER;
+        };
+        if matches!(self.visible_state(), State::Connecting | State::Open) {
+            godot_error!("RustWebSocketPeer.accept_stream: already connecting or connected");
+            return Error::ERR_ALREADY_IN_USE;
+        }
+        self.clear();
+        let Some(mut transport) = StreamPeerTransport::new(stream) else {
+            godot_error!(
+                "RustWebSocketPeer.accept_stream: the stream must be a StreamPeerTCP or a StreamPeerTLS over one"
+            );
+            return Error::ERR_INVALID_PARAMETER;
+        };
+        transport.set_no_delay(true);
+        self.remote = Some(transport.peer_addr()).map(|(host, port)| (GString::from(host.as_str()), port as i32));
+        let accept = ServerAccept::new(transport, &self.settings(), clock::now());
+        self.phase = Phase::Accepting(Box::new(accept));
+        Error::OK
+    }
+
+    /// Sends `message` as one binary frame, or as text with `WRITE_MODE_TEXT`.
+    #[func]
+    fn send(&mut self, message: PackedByteArray, #[opt(default = WriteMode::Binary)] write_mode: WriteMode) -> Error {
+        self.send_message(message.as_slice(), write_mode == WriteMode::Text)
+    }
+
+    /// Sends `message` as UTF-8 in one text frame.
+    #[func]
+    fn send_text(&mut self, message: GString) -> Error {
+        let text = message.to_string();
+        self.send_message(text.as_bytes(), true)
+    }
+
+    /// Whether the last packet read was sent as text.
+    #[func]
+    fn was_string_packet(&self) -> bool {
+        self.was_string
+    }
+
+    /// Does all the work: connects, handshakes, reads, writes, pings, times out.
+    #[func]
+    fn poll(&mut self) {
+        let now = clock::now();
+        // The server reads its settings when the request arrives.
+        let settings = matches!(self.phase, Phase::Accepting(_)).then(|| self.settings());
+        match &mut self.phase {
+            Phase::Idle => {}
+            Phase::Connecting(connect) => {
+                if let Some(addr) = connect.remote() {
+                    self.remote = Some((GString::from(addr.ip().to_string().as_str()), addr.port() as i32));
+                }
+                match connect.poll(now) {
+                    client::Progress::Pending => {}
+                    client::Progress::Failed(why) => {
+                        godot_error!("RustWebSocketPeer: connecting to {} failed: {why}", self.requested_url);
+                        self.phase = Phase::Idle;
+                    }
+                    client::Progress::Open(transport, outcome) => {
+                        let (host, port) = transport.peer_addr();
+                        self.remote = Some((GString::from(host.as_str()), port as i32));
+                        self.selected_protocol = GString::from(outcome.protocol.as_str());
+                        let mut conn = Connection::new(Role::Client, self.settings().limits(), now, random());
+                        conn.receive(&outcome.leftover, now);
+                        self.open(Live::new(conn, transport), now);
+                    }
+                }
+            }
+            Phase::Accepting(accept) => {
+                let is_tls = accept.is_tls();
+                let settings = settings.expect("computed for the accepting phase");
+                match accept.poll(&settings, now) {
+                    server::Progress::Pending => {}
+                    server::Progress::Failed(why) => {
+                        godot_error!("RustWebSocketPeer: {why}");
+                        self.phase = Phase::Idle;
+                    }
+                    server::Progress::Open(transport, request, protocol) => {
+                        let scheme = if is_tls { "wss://" } else { "ws://" };
+                        self.requested_url =
+                            GString::from(format!("{scheme}{}{}", request.host, request.target).as_str());
+                        self.selected_protocol = GString::from(protocol.as_deref().unwrap_or(""));
+                        let mut conn = Connection::new(Role::Server, settings.limits(), now, [0; 32]);
+                        conn.receive(&request.leftover, now);
+                        self.open(Live::new(conn, transport), now);
+                    }
+                }
+            }
+            Phase::Live(live) => {
+                live.conn.set_heartbeat_interval(heartbeat(self.heartbeat_interval), now);
+                live.poll(now);
+            }
+        }
+    }
+
+    /// Starts the closing handshake with `code` and `reason` (at most 123 bytes of
+    /// UTF-8). Queued messages are sent first. A negative `code` drops the
+    /// connection at once without telling the peer. Keep polling until CLOSED.
+    #[func]
+    fn close(&mut self, #[opt(default = 1000)] code: i32, #[opt(default = "")] reason: GString) {
+        match &mut self.phase {
+            Phase::Idle => {}
+            Phase::Connecting(_) | Phase::Accepting(_) => self.phase = Phase::Idle,
+            Phase::Live(live) if code < 0 => live.abort(),
+            Phase::Live(live) => {
+                let was_open = live.conn.state() == CoreState::Open;
+                match live.conn.close(code.into(), &reason.to_string(), clock::now()) {
+                    Ok(()) => {
+                        live.closed_by_app |= was_open;
+                        live.flush();
+                    }
+                    Err(e) => godot_error!("RustWebSocketPeer.close: {e}"),
+                }
+            }
+        }
+    }
+
+    /// The IP address of the remote peer.
+    #[func]
+    fn get_connected_host(&self) -> GString {
+        match (&self.remote, &self.phase) {
+            (Some((host, _)), phase) if !matches!(phase, Phase::Idle) => host.clone(),
+            _ => GString::new(),
+        }
+    }
+
+    /// The port of the remote peer.
+    #[func]
+    fn get_connected_port(&self) -> i32 {
+        match (&self.remote, &self.phase) {
+            (Some((_, port)), phase) if !matches!(phase, Phase::Idle) => *port,
+            _ => 0,
+        }
+    }
+
+    /// The subprotocol agreed during the handshake, or an empty string.
+    #[func]
+    fn get_selected_protocol(&self) -> GString {
+        self.selected_protocol.clone()
+    }
+
+    /// The URL given to [method connect_to_url], or on a server the URL the client
+    /// requested (scheme, `Host` header and request target).
+    #[func]
+    fn get_requested_url(&self) -> GString {
+        self.requested_url.clone()
+    }
+
+    /// Disables (`true`, the default) or enables Nagle's algorithm on the TCP socket.
+    #[func]
+    fn set_no_delay(&mut self, enabled: bool) {
+        let transport = match &mut self.phase {
+            Phase::Live(live) if live.conn.state() != CoreState::Closed => Some(live.transport_mut()),
+            Phase::Connecting(connect) => connect.transport_mut(),
+            Phase::Accepting(accept) => Some(accept.transport_mut()),
+            _ => None,
+        };
+        match transport {
+            Some(transport) => transport.set_no_delay(enabled),
+            None => godot_error!("RustWebSocketPeer.set_no_delay: no TCP connection"),
+        }
+    }
+
+    /// Payload bytes of messages queued and not yet completely sent.
+    #[func]
+    fn get_current_outbound_buffered_amount(&self) -> i32 {
+        match &self.phase {
+            Phase::Live(live) => live.conn.buffered_amount().min(i32::MAX as usize) as i32,
+            _ => 0,
+        }
+    }
+
+    /// The connection state.
+    #[func]
+    fn get_ready_state(&self) -> State {
+        self.visible_state()
+    }
+
+    /// The status code of the Close frame received (1005 if it had none), or -1 when
+    /// the connection did not close cleanly.
+    #[func]
+    fn get_close_code(&self) -> i32 {
+        match &self.phase {
+            Phase::Live(live) => live
+                .conn
+                .close_status()
+                .or(live.conn.received_close())
+                .filter(|status| status.code != close_code::ABNORMAL)
+                .map_or(-1, |status| status.code as i32),
+            _ => -1,
+        }
+    }
+
+    /// The reason of the Close frame received.
+    #[func]
+    fn get_close_reason(&self) -> GString {
+        match &self.phase {
+            Phase::Live(live) => live
+                .conn
+                .close_status()
+                .or(live.conn.received_close())
+                .map_or(GString::new(), |status| GString::from(status.reason.as_str())),
+            _ => GString::new(),
+        }
+    }
+
+    #[func]
+    fn get_supported_protocols(&self) -> PackedStringArray {
+        self.supported_protocols.clone()
+    }
+
+    #[func]
+    fn set_supported_protocols(&mut self, protocols: PackedStringArray) {
+        // Surrounding blanks are removed, as by the engine.
+        self.supported_protocols = protocols.as_slice().iter().map(|p| GString::from(p.to_string().trim())).collect();
+    }
+
+    #[func]
+    fn get_handshake_headers(&self) -> PackedStringArray {
+        self.handshake_headers.clone()
+    }
+
+    #[func]
+    fn set_handshake_headers(&mut self, protocols: PackedStringArray) {
+        self.handshake_headers = protocols;
+    }
+
+    #[func]
+    fn get_inbound_buffer_size(&self) -> i32 {
+        self.inbound_buffer_size
+    }
+
+    #[func]
+    fn set_inbound_buffer_size(&mut self, buffer_size: i32) {
+        if buffer_size <= 0 {
+            godot_error!(
+                "RustWebSocketPeer.inbound_buffer_size must be positive (got {buffer_size}); keeping {}",
+                self.inbound_buffer_size
+            );
+            return;
+        }
+        self.inbound_buffer_size = buffer_size;
+    }
+
+    #[func]
+    fn get_outbound_buffer_size(&self) -> i32 {
+        self.outbound_buffer_size
+    }
+
+    #[func]
+    fn set_outbound_buffer_size(&mut self, buffer_size: i32) {
+        self.outbound_buffer_size = buffer_size;
+        let limit = self.settings().limits().max_outbound_buffered;
+        if let Phase::Live(live) = &mut self.phase {
+            live.conn.limits_mut().max_outbound_buffered = limit;
+        }
+    }
+
+    #[func]
+    fn get_max_queued_packets(&self) -> i32 {
+        self.max_queued_packets
+    }
+
+    #[func]
+    fn set_max_queued_packets(&mut self, buffer_size: i32) {
+        if buffer_size <= 0 {
+            godot_error!(
+                "RustWebSocketPeer.max_queued_packets must be positive (got {buffer_size}); keeping {}",
+                self.max_queued_packets
+            );
+            return;
+        }
+        self.max_queued_packets = buffer_size;
+        if let Phase::Live(live) = &mut self.phase {
+            live.conn.limits_mut().max_queued_messages = buffer_size as usize;
+        }
+    }
+
+    #[func]
+    fn get_heartbeat_interval(&self) -> f64 {
+        self.heartbeat_interval
+    }
+
+    #[func]
+    fn set_heartbeat_interval(&mut self, interval: f64) {
+        if interval.is_nan() || interval < 0.0 {
+            godot_error!("RustWebSocketPeer.heartbeat_interval must be >= 0 (got {interval})");
+            return;
+        }
+        // Whole milliseconds, as the engine stores it.
+        self.heartbeat_interval = (interval * 1000.0).floor() / 1000.0;
+    }
+}
+
+impl WebSocketPeer {
+    fn settings(&self) -> Settings {
+        let strings = |a: &PackedStringArray| a.as_slice().iter().map(|s| s.to_string()).collect();
+        Settings {
+            supported_protocols: strings(&self.supported_protocols),
+            handshake_headers: strings(&self.handshake_headers),
+            inbound_buffer_size: self.inbound_buffer_size,
+            outbound_buffer_size: self.outbound_buffer_size,
+            max_queued_packets: self.max_queued_packets,
+        }
+    }
+
+    /// Enters OPEN and does the OPEN work of this same poll, as the engine does.
+    fn open(&mut self, mut live: Live, now: Duration) {
+        live.conn.set_heartbeat_interval(heartbeat(self.heartbeat_interval), now);
+        live.poll(now);
+        self.phase = Phase::Live(Box::new(live));
+    }
+
+    /// Drops any connection without a word and resets what a new one reports.
+    fn clear(&mut self) {
+        if let Phase::Live(live) = &mut self.phase {
+            live.abort();
+        }
+        self.phase = Phase::Idle;
+        self.requested_url = GString::new();
+        self.selected_protocol = GString::new();
+        self.remote = None;
+        self.was_string = false;
+        self.packet = Vec::new();
+    }
+
+    /// The state scripts see. After the peer closes (or the connection fails),
+    /// OPEN lasts until the messages that arrived before are read, so the usual
+    /// `if OPEN: while get_available_packet_count()` loop loses none of them.
+    fn visible_state(&self) -> State {
+        match &self.phase {
+            Phase::Idle => State::Closed,
+            Phase::Connecting(_) | Phase::Accepting(_) => State::Connecting,
+            Phase::Live(live) => match live.conn.state() {
+                CoreState::Open => State::Open,
+                _ if !live.closed_by_app && live.conn.available() > 0 => State::Open,
+                CoreState::Closing => State::Closing,
+                CoreState::Closed => State::Closed,
+            },
+        }
+    }
+
+    fn send_message(&mut self, data: &[u8], is_text: bool) -> Error {
+        let Phase::Live(live) = &mut self.phase else {
+            godot_error!("RustWebSocketPeer: cannot send, the connection is not open");
+            return Error::FAILED;
+        };
+        match live.send(is_text, data) {
+            Ok(()) if live.conn.state() == CoreState::Closed => Error::FAILED,
+            Ok(()) => Error::OK,
+            Err(e @ SendError::NotOpen) => {
+                godot_error!("RustWebSocketPeer: cannot send, {e}");
+                Error::FAILED
+            }
+            Err(e) => {
+                godot_error!("RustWebSocketPeer: send refused: {e}");
+                Error::ERR_OUT_OF_MEMORY
+            }
+        }
+    }
+}
+
+fn heartbeat(seconds: f64) -> Duration {
+    Duration::from_millis((seconds * 1000.0) as u64)
+}
+
+/// The engine's per-address TCP connect timeout setting (default 30 s).
+fn connect_timeout() -> Duration {
+    let setting = ProjectSettings::singleton().get_setting("network/limits/tcp/connect_timeout_seconds");
+    let seconds = setting.try_to::<i64>().unwrap_or(30).clamp(1, 1800);
+    Duration::from_secs(seconds as u64)
+}
+
+fn random<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    if let Err(e) = getrandom::fill(&mut bytes) {
+        godot_error!("RustWebSocketPeer: no OS randomness ({e}); handshake keys and masks are weak");
+    }
+    bytes
 }

@@ -64,6 +64,9 @@ pub struct Connection {
     close_sent: bool,
     received_close: Option<CloseStatus>,
     failure: Option<ProtocolError>,
+    /// A violation found behind messages the application has not read yet: the
+    /// connection fails once they are read, so replies to them still go out first.
+    deferred_failure: Option<ProtocolError>,
     /// The error not yet taken by the caller for logging.
     unreported_error: Option<ProtocolError>,
     status: Option<CloseStatus>,
@@ -92,6 +95,7 @@ impl Connection {
             close_sent: false,
             received_close: None,
             failure: None,
+            deferred_failure: None,
             unreported_error: None,
             status: None,
             close_deadline: None,
@@ -150,7 +154,10 @@ impl Connection {
     }
 
     fn accepts_input(&self) -> bool {
-        self.state != State::Closed && self.received_close.is_none() && self.failure.is_none()
+        self.state != State::Closed
+            && self.received_close.is_none()
+            && self.failure.is_none()
+            && self.deferred_failure.is_none()
     }
 
     fn inbound_full(&self) -> bool {
@@ -318,15 +325,25 @@ impl Connection {
         Ok(())
     }
 
-    /// Fails the connection: Close with the error's code ahead of anything
-    /// unsent, then the connection ends once it is written.
+    /// Fails the connection (RFC 6455 §7.1.7); when messages received before the
+    /// violation are still unread, at the first `poll()` after they have been
+    /// read, so replies to them go out first (Autobahn's strict behaviour).
     fn fail(&mut self, error: ProtocolError) {
-        self.failure = Some(error);
         self.unreported_error = Some(error);
         self.stash = Vec::new();
+        if self.inbound.is_empty() || self.close_sent {
+            self.fail_now(error);
+        } else {
+            self.deferred_failure = Some(error);
+        }
+    }
+
+    /// Sends Close with the error's code after what is already queued, and ends
+    /// the connection once it is written.
+    fn fail_now(&mut self, error: ProtocolError) {
+        self.failure = Some(error);
         if !self.close_sent {
-            self.outbox.discard_unstarted_data();
-            self.push_close(&CloseStatus::new(error.close_code(), ""), true);
+            self.push_close(&CloseStatus::new(error.close_code(), ""), false);
             self.close_deadline = Some(self.now + self.limits.close_timeout);
         }
         if self.state == State::Open {
@@ -415,6 +432,12 @@ impl Connection {
     /// Runs the timers: heartbeat pings and timeout, the close deadline.
     pub fn poll(&mut self, now: Duration) {
         self.now = now;
+        // Every message before the violation has been read (and answered).
+        if self.inbound.is_empty() {
+            if let Some(error) = self.deferred_failure.take() {
+                self.fail_now(error);
+            }
+        }
         if self.state == State::Open {
             match self.heartbeat.poll(now) {
                 HeartbeatAction::None => {}

@@ -388,3 +388,36 @@ fn every_split_of_the_input_gives_the_same_messages() {
         assert_eq!(drain(&mut s), expected, "step {step}");
     }
 }
+
+#[test]
+fn a_violation_behind_unread_messages_waits_until_they_are_read() {
+    // Autobahn 3.2 / 4.1.3 / 5.15 strict: replies to the messages before a bad frame go out first.
+    let (mut c, _) = pair(Limits::default());
+    c.receive(&[frame(true, OpCode::Text, b"first"), vec![0xc1, 0x00], frame(true, OpCode::Ping, b"")].concat(), T0);
+    assert_eq!(c.take_error().map(|e| e.close_code()), Some(1002), "reported at once for logging");
+    assert_eq!(c.state(), State::Open);
+    assert!(c.pending_output().is_empty(), "no pong: nothing after the bad frame is processed");
+    assert_eq!(c.pop_message(), Some(text("first")));
+    c.send(true, b"reply").unwrap();
+    assert_eq!(c.state(), State::Open);
+    c.poll(T0);
+    assert_eq!(c.state(), State::Closing);
+    let out = take_output(&mut c);
+    assert_eq!(out[0], 0x81, "the reply");
+    assert_eq!(out[out.len() - 8] & 0x0f, 0x8, "then the Close");
+    assert_eq!(c.close_status().unwrap().code, 1002);
+}
+
+#[test]
+fn replies_sent_while_reading_go_out_before_the_failure_close() {
+    let (mut c, _) = pair(Limits::default());
+    c.receive(&[frame(true, OpCode::Text, b"a"), frame(true, OpCode::Text, b"b"), vec![0x83, 0x00]].concat(), T0);
+    let first = c.pop_message().unwrap();
+    c.send(true, &first.data).unwrap();
+    let second = c.pop_message().unwrap();
+    assert_eq!(second, text("b"));
+    c.poll(T0);
+    let out = take_output(&mut c);
+    assert_eq!(out[0], 0x81, "the reply first");
+    assert_eq!(out[out.len() - 8] & 0x0f, 0x8, "the Close last");
+}

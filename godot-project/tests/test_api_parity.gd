@@ -1,0 +1,91 @@
+# RustWebSocketPeer exposes exactly the engine WebSocketPeer's API: methods
+# (argument names, types, enum classes, defaults, return types, const-ness),
+# properties, enums and their values.
+extends "res://tests/test_case.gd"
+
+const ENGINE := "WebSocketPeer"
+const OURS := "RustWebSocketPeer"
+
+
+## One comparable line per method, with our class name mapped to the engine's.
+func _method_signatures(cls: String) -> Dictionary:
+	var out := {}
+	for m in ClassDB.class_get_method_list(cls, true):
+		var args := []
+		for a in m["args"]:
+			args.append("%s:%d:%s:%d" % [a["name"], a["type"], a["class_name"], a["usage"]])
+		var ret: Dictionary = m["return"]
+		var line := "(%s) defaults=%s flags=%d -> %d:%s:%d" % [
+			", ".join(args), var_to_str(m["default_args"]), m["flags"],
+			ret["type"], ret["class_name"], ret["usage"]]
+		out[m["name"]] = line.replace(OURS + ".", ENGINE + ".")
+	return out
+
+
+func test_methods_match_the_engine() -> void:
+	var engine := _method_signatures(ENGINE)
+	var ours := _method_signatures(OURS)
+	check_eq(engine.size(), 28, "the engine's method count (reference)")
+	for name in engine:
+		if check(ours.has(name), "method %s exists" % name):
+			check_eq(ours[name], engine[name], "signature of %s" % name)
+	for name in ours:
+		check(engine.has(name), "no extra method %s" % name)
+
+
+func test_enums_match_the_engine() -> void:
+	for enum_name in ["State", "WriteMode"]:
+		check(ClassDB.class_has_enum(OURS, enum_name, true), "enum %s registered" % enum_name)
+		var expected := ClassDB.class_get_enum_constants(ENGINE, enum_name, true)
+		check_eq(ClassDB.class_get_enum_constants(OURS, enum_name, true), expected, "constants of %s" % enum_name)
+		for constant in expected:
+			check_eq(ClassDB.class_get_integer_constant(OURS, constant), ClassDB.class_get_integer_constant(ENGINE, constant), "value of %s" % constant)
+			check_eq(ClassDB.class_get_integer_constant_enum(OURS, constant, true), enum_name, "enum of %s" % constant)
+	check_eq(RustWebSocketPeer.STATE_CLOSED, 3, "RustWebSocketPeer.STATE_CLOSED")
+	check_eq(RustWebSocketPeer.WRITE_MODE_TEXT, 0, "RustWebSocketPeer.WRITE_MODE_TEXT")
+	var st: RustWebSocketPeer.State = RustWebSocketPeer.new().get_ready_state()
+	check_eq(st, RustWebSocketPeer.State.STATE_CLOSED, "typed State variable")
+
+
+func test_properties_match_the_engine() -> void:
+	var engine := {}
+	for p in ClassDB.class_get_property_list(ENGINE, true):
+		engine[p["name"]] = p
+	var ours := {}
+	for p in ClassDB.class_get_property_list(OURS, true):
+		ours[p["name"]] = p
+	check_eq(ours.keys().size(), engine.keys().size(), "property count")
+	for name in engine:
+		if not check(ours.has(name), "property %s exists" % name):
+			continue
+		check_eq(ClassDB.class_get_property_setter(OURS, name), ClassDB.class_get_property_setter(ENGINE, name), "setter of %s" % name)
+		check_eq(ClassDB.class_get_property_getter(OURS, name), ClassDB.class_get_property_getter(ENGINE, name), "getter of %s" % name)
+		# Deliberate difference: the engine registers heartbeat_interval as INT
+		# although its getter and setter use float; ours is FLOAT, as documented.
+		var expected_type: int = TYPE_FLOAT if name == "heartbeat_interval" else engine[name]["type"]
+		check_eq(ours[name]["type"], expected_type, "type of %s" % name)
+
+
+func test_defaults_match_a_fresh_engine_peer() -> void:
+	var engine := WebSocketPeer.new()
+	var ours := RustWebSocketPeer.new()
+	for name in ["supported_protocols", "handshake_headers", "inbound_buffer_size", "outbound_buffer_size", "max_queued_packets", "heartbeat_interval"]:
+		check_eq(ours.get(name), engine.get(name), "default %s" % name)
+	for getter in ["get_ready_state", "get_close_code", "get_close_reason", "get_requested_url", "get_selected_protocol", "was_string_packet", "get_available_packet_count", "get_current_outbound_buffered_amount"]:
+		check_eq(ours.call(getter), engine.call(getter), "fresh %s()" % getter)
+	check_eq(ours.encode_buffer_max_size, engine.encode_buffer_max_size, "inherited encode_buffer_max_size")
+
+
+func test_setters_behave_like_the_engine() -> void:
+	for cls in [WebSocketPeer, RustWebSocketPeer]:
+		var p = cls.new()
+		p.supported_protocols = [" p1 ", "p2"]
+		check_eq(p.get_supported_protocols(), PackedStringArray(["p1", "p2"]), "%s trims protocols" % cls)
+		p.set_inbound_buffer_size(1000)
+		check_eq(p.inbound_buffer_size, 1000, "inbound setter")
+		p.outbound_buffer_size = 0
+		check_eq(p.get_outbound_buffer_size(), 0, "outbound 0 (unlimited)")
+		p.heartbeat_interval = 0.0015
+		check_eq(p.heartbeat_interval, 0.001, "heartbeat stored in whole milliseconds")
+		p.set("max_queued_packets", 12)
+		check_eq(p.get("max_queued_packets"), 12, "Object.set/get by name")

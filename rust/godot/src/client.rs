@@ -1,0 +1,176 @@
+//! The client's way to OPEN: DNS off the game thread, non-blocking TCP to each
+//! address in turn, then the opening handshake. Progress only inside `poll()`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use ws_protocol::{ClientHandshake, ClientOutcome, HandshakeError, WsUrl};
+
+use crate::settings::Settings;
+use crate::transport::dns::Resolution;
+use crate::transport::tcp_connect::{ConnectProgress, TcpConnect};
+use crate::transport::{ReadOutcome, Transport};
+
+pub struct ClientConnect {
+    url: WsUrl,
+    stage: Stage,
+    handshake: ClientHandshake,
+    request: Vec<u8>,
+    written: usize,
+    connect_timeout: Duration,
+    handshake_timeout: Duration,
+    /// When the opening handshake must be done by (set once TCP connects).
+    deadline: Option<Duration>,
+}
+
+enum Stage {
+    Resolving(Resolution),
+    Connecting(TcpConnect),
+    Handshaking(Transport),
+    /// The transport was handed over to the open connection.
+    Done,
+}
+
+pub enum Progress {
+    Pending,
+    Open(Transport, ClientOutcome),
+    Failed(String),
+}
+
+/// Why `connect_to_url` refused at once.
+pub enum StartError {
+    /// Godot: `ERR_INVALID_PARAMETER`.
+    Invalid(HandshakeError),
+    /// Godot: `FAILED` (no address could even start connecting).
+    Failed(String),
+}
+
+impl ClientConnect {
+    pub fn start(
+        url: WsUrl,
+        settings: &Settings,
+        key: [u8; 16],
+        connect_timeout: Duration,
+        now: Duration,
+    ) -> Result<ClientConnect, StartError> {
+        let limits = settings.limits();
+        let (handshake, request) = ClientHandshake::new(
+            &url,
+            &settings.supported_protocols,
+            &settings.handshake_headers,
+            key,
+            limits.max_handshake_bytes,
+            Duration::MAX,
+        )
+        .map_err(StartError::Invalid)?;
+        let stage = match url.host.parse::<IpAddr>() {
+            Ok(ip) => {
+                let connect = TcpConnect::start(vec![SocketAddr::new(ip, url.port)], connect_timeout, now);
+                if !connect.in_progress() {
+                    let mut connect = connect;
+                    let why = match connect.poll(now) {
+                        ConnectProgress::Failed(e) => e.to_string(),
+                        _ => "connection failed".into(),
+                    };
+                    return Err(StartError::Failed(why));
+                }
+                Stage::Connecting(connect)
+            }
+            Err(_) => {
+                Stage::Resolving(Resolution::start(&url.host, url.port).map_err(|e| StartError::Failed(e.to_string()))?)
+            }
+        };
+        Ok(ClientConnect {
+            url,
+            stage,
+            handshake,
+            request,
+            written: 0,
+            connect_timeout,
+            handshake_timeout: limits.handshake_timeout,
+            deadline: None,
+        })
+    }
+
+    /// The address being connected to, once TCP has started.
+    pub fn remote(&self) -> Option<SocketAddr> {
+        match &self.stage {
+            Stage::Resolving(_) | Stage::Done => None,
+            Stage::Connecting(c) => c.current_addr(),
+            Stage::Handshaking(t) => {
+                let (host, port) = t.peer_addr();
+                host.parse().ok().map(|ip| SocketAddr::new(ip, port))
+            }
+        }
+    }
+
+    pub fn transport_mut(&mut self) -> Option<&mut Transport> {
+        match &mut self.stage {
+            Stage::Handshaking(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn poll(&mut self, now: Duration) -> Progress {
+        loop {
+            match &mut self.stage {
+                Stage::Resolving(resolution) => match resolution.poll() {
+                    None => return Progress::Pending,
+                    Some(Err(e)) => return Progress::Failed(format!("cannot resolve \"{}\": {e}", self.url.host)),
+                    Some(Ok(addrs)) if addrs.is_empty() => {
+                        return Progress::Failed(format!("no address for \"{}\"", self.url.host))
+                    }
+                    Some(Ok(addrs)) => {
+                        self.stage = Stage::Connecting(TcpConnect::start(addrs, self.connect_timeout, now))
+                    }
+                },
+                Stage::Connecting(connect) => match connect.poll(now) {
+                    ConnectProgress::Pending => return Progress::Pending,
+                    ConnectProgress::Failed(e) => return Progress::Failed(format!("connection failed: {e}")),
+                    ConnectProgress::Connected(stream) => {
+                        let _ = stream.set_nodelay(true);
+                        self.deadline = Some(now + self.handshake_timeout);
+                        self.stage = Stage::Handshaking(Transport::Tcp(stream));
+                    }
+                },
+                Stage::Done => return Progress::Pending,
+                Stage::Handshaking(_) => {
+                    if self.deadline.is_some_and(|d| now >= d) {
+                        return Progress::Failed(HandshakeError::Timeout.to_string());
+                    }
+                    return self.handshake_step();
+                }
+            }
+        }
+    }
+
+    fn handshake_step(&mut self) -> Progress {
+        let Stage::Handshaking(transport) = &mut self.stage else { return Progress::Pending };
+        while self.written < self.request.len() {
+            match transport.write(&self.request[self.written..]) {
+                Ok(0) => return Progress::Pending,
+                Ok(n) => self.written += n,
+                Err(e) => return Progress::Failed(format!("sending the handshake failed: {e}")),
+            }
+        }
+        let handshake = &mut self.handshake;
+        let mut result = Ok(None);
+        loop {
+            let outcome = transport.read_into(4096, &mut |bytes| result = handshake.receive(bytes));
+            match (&result, outcome) {
+                (Err(e), _) => return Progress::Failed(format!("handshake rejected: {e}")),
+                (Ok(Some(_)), _) => break,
+                (Ok(None), ReadOutcome::Data(_)) => continue,
+                (Ok(None), ReadOutcome::WouldBlock) => return Progress::Pending,
+                (Ok(None), ReadOutcome::Closed) => {
+                    return Progress::Failed("connection closed during the handshake".into())
+                }
+            }
+        }
+        let Ok(Some(outcome)) = result else { unreachable!("loop breaks only on a complete response") };
+        let Stage::Handshaking(transport) = std::mem::replace(&mut self.stage, Stage::Done) else {
+            unreachable!("in the handshaking stage")
+        };
+        Progress::Open(transport, outcome)
+    }
+}

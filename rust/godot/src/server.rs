@@ -1,0 +1,119 @@
+//! The server's way to OPEN over an accepted engine stream: read the Upgrade
+//! request, answer 101 (or an HTTP error), all inside `poll()`.
+
+use std::time::Duration;
+
+use ws_protocol::{HandshakeError, Request, ServerHandshake};
+
+use crate::settings::Settings;
+use crate::transport::stream_peer::Readiness;
+use crate::transport::{ReadOutcome, StreamPeerTransport, Transport};
+
+pub struct ServerAccept {
+    transport: Transport,
+    handshake: ServerHandshake,
+    deadline: Duration,
+    accepted: Option<Accepted>,
+}
+
+struct Accepted {
+    request: Request,
+    protocol: Option<String>,
+    response: Vec<u8>,
+    written: usize,
+}
+
+pub enum Progress {
+    Pending,
+    /// The 101 is written: the transport, the request and the chosen subprotocol.
+    Open(Transport, Box<Request>, Option<String>),
+    Failed(String),
+}
+
+impl ServerAccept {
+    pub fn new(stream: StreamPeerTransport, settings: &Settings, now: Duration) -> ServerAccept {
+        let limits = settings.limits();
+        ServerAccept {
+            transport: Transport::Stream(stream),
+            handshake: ServerHandshake::new(limits.max_handshake_bytes, now + limits.handshake_timeout),
+            deadline: now + limits.handshake_timeout,
+            accepted: None,
+        }
+    }
+
+    pub fn is_tls(&self) -> bool {
+        matches!(&self.transport, Transport::Stream(s) if s.is_tls())
+    }
+
+    pub fn transport_mut(&mut self) -> &mut Transport {
+        &mut self.transport
+    }
+
+    /// `settings` is read when the request arrives (subprotocols, extra headers).
+    pub fn poll(&mut self, settings: &Settings, now: Duration) -> Progress {
+        if now >= self.deadline {
+            self.transport.close();
+            return Progress::Failed(HandshakeError::Timeout.to_string());
+        }
+        if let Transport::Stream(stream) = &mut self.transport {
+            match stream.readiness() {
+                Readiness::Ready => {}
+                Readiness::Pending => return Progress::Pending,
+                Readiness::Failed(why) => return Progress::Failed(why),
+            }
+        }
+        if self.accepted.is_none() {
+            match self.read_request() {
+                Ok(None) => return Progress::Pending,
+                Ok(Some(request)) => match accept(request, settings) {
+                    Ok(accepted) => self.accepted = Some(accepted),
+                    Err(e) => return self.refuse(e),
+                },
+                Err(Some(e)) => return self.refuse(e),
+                Err(None) => return Progress::Failed("connection closed during the handshake".into()),
+            }
+        }
+        let accepted = self.accepted.as_mut().expect("set above");
+        while accepted.written < accepted.response.len() {
+            match self.transport.write(&accepted.response[accepted.written..]) {
+                Ok(0) => return Progress::Pending,
+                Ok(n) => accepted.written += n,
+                Err(e) => return Progress::Failed(format!("sending the handshake response failed: {e}")),
+            }
+        }
+        let accepted = self.accepted.take().expect("set above");
+        let transport = std::mem::replace(&mut self.transport, Transport::Closed);
+        Progress::Open(transport, Box::new(accepted.request), accepted.protocol)
+    }
+
+    /// `Err(None)`: the stream ended.
+    fn read_request(&mut self) -> Result<Option<Request>, Option<HandshakeError>> {
+        let handshake = &mut self.handshake;
+        let mut result = Ok(None);
+        loop {
+            let outcome = self.transport.read_into(4096, &mut |bytes| result = handshake.receive(bytes));
+            match (&result, outcome) {
+                (Err(_), _) | (Ok(Some(_)), _) => break,
+                (Ok(None), ReadOutcome::Data(_)) => continue,
+                (Ok(None), ReadOutcome::WouldBlock) => return Ok(None),
+                (Ok(None), ReadOutcome::Closed) => return Err(None),
+            }
+        }
+        result.map_err(Some)
+    }
+
+    /// Answers a bad request with its HTTP error (best effort) and gives up.
+    fn refuse(&mut self, error: HandshakeError) -> Progress {
+        if let Some(response) = error.http_response() {
+            let _ = self.transport.write(&response);
+        }
+        self.transport.close();
+        Progress::Failed(format!("handshake refused: {error}"))
+    }
+}
+
+fn accept(request: Request, settings: &Settings) -> Result<Accepted, HandshakeError> {
+    let protocol = request.select_protocol(&settings.supported_protocols)?;
+    let response = request.response(protocol.as_deref(), &settings.handshake_headers)?;
+    Ok(Accepted { request, protocol, response, written: 0 })
+}

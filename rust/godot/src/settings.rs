@@ -1,0 +1,39 @@
+//! The peer's configuration properties and the core limits they become.
+
+use ws_protocol::Limits;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub supported_protocols: Vec<String>,
+    pub handshake_headers: Vec<String>,
+    pub inbound_buffer_size: i32,
+    pub outbound_buffer_size: i32,
+    pub max_queued_packets: i32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            supported_protocols: Vec::new(),
+            handshake_headers: Vec::new(),
+            inbound_buffer_size: 65535,
+            outbound_buffer_size: 65535,
+            max_queued_packets: 4096,
+        }
+    }
+}
+
+impl Settings {
+    /// Limits for a connection opening now. The inbound size bounds one message
+    /// and the bytes of unread messages; `outbound_buffer_size <= 0` is unlimited.
+    pub fn limits(&self) -> Limits {
+        let inbound = self.inbound_buffer_size.max(1) as usize;
+        Limits {
+            max_message_size: inbound,
+            max_inbound_buffered: inbound,
+            max_queued_messages: self.max_queued_packets.max(1) as usize,
+            max_outbound_buffered: (self.outbound_buffer_size > 0).then_some(self.outbound_buffer_size as usize),
+            ..Limits::default()
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Byte transports under a WebSocket: the client's own non-blocking socket, or
+//! the engine `StreamPeer` (TCP or TLS) a server was handed by `accept_stream`.
+
+pub mod dns;
+pub mod stream_peer;
+pub mod tcp_connect;
+
+use std::cell::RefCell;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+
+pub use stream_peer::StreamPeerTransport;
+
+thread_local! {
+    /// One read buffer per thread instead of one per peer: idle peers hold none.
+    static READ_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+pub enum Transport {
+    Tcp(TcpStream),
+    Stream(StreamPeerTransport),
+    /// Released: the connection is over.
+    Closed,
+}
+
+/// What a read returned.
+pub enum ReadOutcome {
+    /// `n` bytes were handed to the sink.
+    Data(usize),
+    /// Nothing available now.
+    WouldBlock,
+    /// The peer closed the connection, or it failed.
+    Closed,
+}
+
+impl Transport {
+    /// Reads up to `max` bytes and hands them to `sink` (without a copy for
+    /// engine streams, whose reads already return a fresh array).
+    pub fn read_into(&mut self, max: usize, sink: &mut dyn FnMut(&[u8])) -> ReadOutcome {
+        match self {
+            Transport::Tcp(stream) => READ_BUF.with_borrow_mut(|buf| {
+                if buf.len() < max {
+                    buf.resize(max, 0);
+                }
+                match stream.read(&mut buf[..max]) {
+                    Ok(0) => ReadOutcome::Closed,
+                    Ok(n) => {
+                        sink(&buf[..n]);
+                        ReadOutcome::Data(n)
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted => {
+                        ReadOutcome::WouldBlock
+                    }
+                    Err(_) => ReadOutcome::Closed,
+                }
+            }),
+            Transport::Stream(stream) => stream.read_into(max, sink),
+            Transport::Closed => ReadOutcome::Closed,
+        }
+    }
+
+    /// Writes what the transport takes now; `Ok(0)` when it would block.
+    pub fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            Transport::Tcp(stream) => match stream.write(data) {
+                Ok(n) => Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted => Ok(0),
+                Err(e) => Err(e),
+            },
+            Transport::Stream(stream) => stream.write(data),
+            Transport::Closed => Err(io::Error::new(io::ErrorKind::NotConnected, "connection closed")),
+        }
+    }
+
+    pub fn set_no_delay(&mut self, enabled: bool) {
+        match self {
+            Transport::Tcp(stream) => {
+                let _ = stream.set_nodelay(enabled);
+            }
+            Transport::Stream(stream) => stream.set_no_delay(enabled),
+            Transport::Closed => {}
+        }
+    }
+
+    /// The remote address as (IP text, port).
+    pub fn peer_addr(&self) -> (String, u16) {
+        match self {
+            Transport::Tcp(stream) => stream.peer_addr().map(|a| (a.ip().to_string(), a.port())).unwrap_or_default(),
+            Transport::Stream(stream) => stream.peer_addr(),
+            Transport::Closed => (String::new(), 0),
+        }
+    }
+
+    pub fn close(&mut self) {
+        match self {
+            Transport::Tcp(stream) => {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+            Transport::Stream(stream) => stream.close(),
+            Transport::Closed => {}
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! An engine `StreamPeerTCP`, or a `StreamPeerTLS` over one, as a transport.
+
+use std::cell::RefCell;
+use std::io;
+
+use godot::classes::stream_peer_socket::Status as TcpStatus;
+use godot::classes::stream_peer_tls::Status as TlsStatus;
+use godot::classes::{StreamPeer, StreamPeerTcp, StreamPeerTls};
+use godot::global::Error;
+use godot::prelude::*;
+
+use super::ReadOutcome;
+
+thread_local! {
+    /// Reused for writes: the engine copies out of it, so one per thread serves all peers.
+    static WRITE_BUF: RefCell<PackedByteArray> = RefCell::new(PackedByteArray::new());
+}
+
+/// Largest single write handed to the engine.
+const MAX_WRITE: usize = 256 * 1024;
+
+pub struct StreamPeerTransport {
+    stream: Gd<StreamPeer>,
+    tcp: Gd<StreamPeerTcp>,
+    tls: Option<Gd<StreamPeerTls>>,
+}
+
+/// Whether the stream can carry bytes yet.
+pub enum Readiness {
+    Ready,
+    /// TLS still handshaking.
+    Pending,
+    Failed(String),
+}
+
+impl StreamPeerTransport {
+    /// Accepts a `StreamPeerTCP`, or a `StreamPeerTLS` whose inner stream is one.
+    pub fn new(stream: Gd<StreamPeer>) -> Option<StreamPeerTransport> {
+        if let Ok(tcp) = stream.clone().try_cast::<StreamPeerTcp>() {
+            return Some(StreamPeerTransport { stream, tcp, tls: None });
+        }
+        let tls = stream.clone().try_cast::<StreamPeerTls>().ok()?;
+        let tcp = tls.get_stream()?.try_cast::<StreamPeerTcp>().ok()?;
+        Some(StreamPeerTransport { stream, tcp, tls: Some(tls) })
+    }
+
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// Drives the engine stream (TCP status, TLS handshake) and says whether it is usable.
+    pub fn readiness(&mut self) -> Readiness {
+        match &mut self.tls {
+            Some(tls) => {
+                tls.poll();
+                match tls.get_status() {
+                    TlsStatus::CONNECTED => Readiness::Ready,
+                    TlsStatus::HANDSHAKING => Readiness::Pending,
+                    TlsStatus::ERROR_HOSTNAME_MISMATCH => Readiness::Failed("TLS: hostname mismatch".into()),
+                    TlsStatus::ERROR => Readiness::Failed("TLS handshake failed".into()),
+                    _ => Readiness::Failed("TLS stream disconnected".into()),
+                }
+            }
+            None => {
+                self.tcp.poll();
+                match self.tcp.get_status() {
+                    TcpStatus::CONNECTED => Readiness::Ready,
+                    TcpStatus::CONNECTING => Readiness::Pending,
+                    _ => Readiness::Failed("TCP stream is not connected".into()),
+                }
+            }
+        }
+    }
+
+    pub fn read_into(&mut self, max: usize, sink: &mut dyn FnMut(&[u8])) -> ReadOutcome {
+        match self.readiness() {
+            Readiness::Ready => {}
+            Readiness::Pending => return ReadOutcome::WouldBlock,
+            Readiness::Failed(_) => return ReadOutcome::Closed,
+        }
+        let available = self.stream.get_available_bytes();
+        if available <= 0 {
+            return ReadOutcome::WouldBlock;
+        }
+        let want = (available as usize).min(max).min(i32::MAX as usize) as i32;
+        let result = self.stream.get_partial_data(want);
+        let err = result.get(0).and_then(|v| v.try_to::<i64>().ok()).unwrap_or(Error::FAILED.ord() as i64);
+        if err != Error::OK.ord() as i64 {
+            return ReadOutcome::Closed;
+        }
+        let Some(bytes) = result.get(1).and_then(|v| v.try_to::<PackedByteArray>().ok()) else {
+            return ReadOutcome::Closed;
+        };
+        if bytes.is_empty() {
+            return ReadOutcome::WouldBlock;
+        }
+        sink(bytes.as_slice());
+        ReadOutcome::Data(bytes.len())
+    }
+
+    pub fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self.readiness() {
+            Readiness::Ready => {}
+            Readiness::Pending => return Ok(0),
+            Readiness::Failed(why) => return Err(io::Error::new(io::ErrorKind::ConnectionAborted, why)),
+        }
+        let data = &data[..data.len().min(MAX_WRITE)];
+        let result = WRITE_BUF.with_borrow_mut(|buf| {
+            buf.resize(data.len());
+            buf.as_mut_slice().copy_from_slice(data);
+            self.stream.put_partial_data(buf)
+        });
+        let err = result.get(0).and_then(|v| v.try_to::<i64>().ok()).unwrap_or(Error::FAILED.ord() as i64);
+        if err == Error::ERR_BUSY.ord() as i64 {
+            return Ok(0);
+        }
+        if err != Error::OK.ord() as i64 {
+            return Err(io::Error::new(io::ErrorKind::ConnectionAborted, format!("stream write failed (error {err})")));
+        }
+        Ok(result.get(1).and_then(|v| v.try_to::<i64>().ok()).unwrap_or(0).max(0) as usize)
+    }
+
+    pub fn set_no_delay(&mut self, enabled: bool) {
+        self.tcp.set_no_delay(enabled);
+    }
+
+    pub fn peer_addr(&self) -> (String, u16) {
+        (self.tcp.get_connected_host().to_string(), self.tcp.get_connected_port() as u16)
+    }
+
+    pub fn close(&mut self) {
+        match &mut self.tls {
+            Some(tls) => tls.disconnect_from_stream(),
+            None => self.tcp.disconnect_from_host(),
+        }
+    }
+}
+
+impl Drop for StreamPeerTransport {
+    /// The WebSocket owns the stream it was given: when it lets go, the connection ends.
+    fn drop(&mut self) {
+        self.close();
+    }
+}
