@@ -87,8 +87,12 @@ func _session(url: String, echo: bool):
 				got += 1
 				var is_text := peer.was_string_packet()
 				if echo:
-					var mode := RustWebSocketPeer.WRITE_MODE_TEXT if is_text else RustWebSocketPeer.WRITE_MODE_BINARY
-					err = peer.send(packet, mode)
+					if is_text:
+						err = peer.send(packet, RustWebSocketPeer.WRITE_MODE_TEXT)
+					else:
+						# Not put_packet(): the engine's PacketPeer.put_packet() drops empty
+						# packets before they reach the peer (Autobahn 1.2.1 sends one).
+						err = peer.send(packet, RustWebSocketPeer.WRITE_MODE_BINARY)
 					# FAILED: the connection ended (the peer closed or failed it) while
 					# messages it had sent before were still unread: nothing to echo to.
 					if err != OK and err != FAILED:

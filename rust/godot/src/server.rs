@@ -9,6 +9,9 @@ use crate::settings::Settings;
 use crate::transport::stream_peer::Readiness;
 use crate::transport::{ReadOutcome, StreamPeerTransport, Transport};
 
+/// Most request bytes discarded after refusing a handshake.
+const MAX_DRAIN_ON_REFUSAL: usize = 64 * 1024;
+
 pub struct ServerAccept {
     transport: Transport,
     handshake: ServerHandshake,
@@ -106,6 +109,15 @@ impl ServerAccept {
     fn refuse(&mut self, error: HandshakeError) -> Progress {
         if let Some(response) = error.http_response() {
             let _ = self.transport.write(&response);
+        }
+        // Closing with unread input makes TCP send a reset, which can destroy the
+        // answer before the client reads it: discard what already arrived first.
+        let mut drained = 0;
+        while drained < MAX_DRAIN_ON_REFUSAL {
+            match self.transport.read_into(MAX_DRAIN_ON_REFUSAL - drained, &mut |_| {}) {
+                ReadOutcome::Data(n) => drained += n,
+                _ => break,
+            }
         }
         self.transport.close();
         Progress::Failed(format!("handshake refused: {error}"))
