@@ -7,9 +7,10 @@ use std::time::Duration;
 use ws_protocol::{ClientHandshake, ClientOutcome, HandshakeError, WsUrl};
 
 use crate::settings::Settings;
+use crate::tls_config::TlsSetup;
 use crate::transport::dns::Resolution;
 use crate::transport::tcp_connect::{ConnectProgress, TcpConnect};
-use crate::transport::{ReadOutcome, Transport};
+use crate::transport::{ReadOutcome, TlsStream, Transport};
 
 pub struct ClientConnect {
     url: WsUrl,
@@ -21,6 +22,8 @@ pub struct ClientConnect {
     handshake_timeout: Duration,
     /// When the opening handshake must be done by (set once TCP connects).
     deadline: Option<Duration>,
+    /// For `wss://`: the TLS client configuration and server name.
+    tls: Option<TlsSetup>,
 }
 
 enum Stage {
@@ -51,6 +54,7 @@ impl ClientConnect {
         settings: &Settings,
         key: [u8; 16],
         connect_timeout: Duration,
+        tls: Option<TlsSetup>,
         now: Duration,
     ) -> Result<ClientConnect, StartError> {
         let limits = settings.limits();
@@ -89,6 +93,7 @@ impl ClientConnect {
             connect_timeout,
             handshake_timeout: limits.handshake_timeout,
             deadline: None,
+            tls,
         })
     }
 
@@ -130,7 +135,14 @@ impl ClientConnect {
                     ConnectProgress::Connected(stream) => {
                         let _ = stream.set_nodelay(true);
                         self.deadline = Some(now + self.handshake_timeout);
-                        self.stage = Stage::Handshaking(Transport::Tcp(stream));
+                        let transport = match &self.tls {
+                            None => Transport::Tcp(stream),
+                            Some(tls) => match TlsStream::new(tls.config.clone(), tls.server_name.clone(), stream) {
+                                Ok(tls) => Transport::Tls(Box::new(tls)),
+                                Err(why) => return Progress::Failed(why),
+                            },
+                        };
+                        self.stage = Stage::Handshaking(transport);
                     }
                 },
                 Stage::Done => return Progress::Pending,
@@ -150,7 +162,11 @@ impl ClientConnect {
             match transport.write(&self.request[self.written..]) {
                 Ok(0) => return Progress::Pending,
                 Ok(n) => self.written += n,
-                Err(e) => return Progress::Failed(format!("sending the handshake failed: {e}")),
+                Err(e) => {
+                    let why =
+                        transport.error().map_or_else(|| format!("sending the handshake failed: {e}"), str::to_string);
+                    return Progress::Failed(why);
+                }
             }
         }
         let handshake = &mut self.handshake;
@@ -163,7 +179,8 @@ impl ClientConnect {
                 (Ok(None), ReadOutcome::Data(_)) => continue,
                 (Ok(None), ReadOutcome::WouldBlock) => return Progress::Pending,
                 (Ok(None), ReadOutcome::Closed) => {
-                    return Progress::Failed("connection closed during the handshake".into())
+                    let why = transport.error().unwrap_or("connection closed during the handshake");
+                    return Progress::Failed(why.to_string());
                 }
             }
         }

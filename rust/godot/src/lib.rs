@@ -3,6 +3,7 @@
 
 use godot::init::{gdextension, ExtensionLibrary, InitStage};
 
+mod cert_verifier;
 mod class_enums;
 mod client;
 mod clock;
@@ -10,6 +11,7 @@ mod live;
 mod peer;
 mod server;
 mod settings;
+mod tls_config;
 mod tls_options;
 mod transport;
 

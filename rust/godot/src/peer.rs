@@ -15,6 +15,7 @@ use crate::clock;
 use crate::live::Live;
 use crate::server::{self, ServerAccept};
 use crate::settings::Settings;
+use crate::tls_config;
 use crate::tls_options::OptTls;
 use crate::transport::StreamPeerTransport;
 
@@ -177,13 +178,20 @@ impl WebSocketPeer {
                 return Error::ERR_INVALID_PARAMETER;
             }
         };
-        if target.secure {
-            godot_error!("RustWebSocketPeer.connect_to_url: wss:// is not available in this build");
-            return Error::ERR_UNAVAILABLE;
-        }
+        let tls = if target.secure {
+            match tls_client_options.policy().and_then(|policy| tls_config::client_setup(&policy, &target.host)) {
+                Ok(setup) => Some(setup),
+                Err(why) => {
+                    godot_error!("RustWebSocketPeer.connect_to_url: {why}");
+                    return Error::ERR_INVALID_PARAMETER;
+                }
+            }
+        } else {
+            None
+        };
         let settings = self.settings();
         let now = clock::now();
-        match ClientConnect::start(target, &settings, random(), connect_timeout(), now) {
+        match ClientConnect::start(target, &settings, random(), connect_timeout(), tls, now) {
             Ok(connect) => {
                 self.requested_url = url;
                 self.phase = Phase::Connecting(Box::new(connect));

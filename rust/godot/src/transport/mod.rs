@@ -4,12 +4,14 @@
 pub mod dns;
 pub mod stream_peer;
 pub mod tcp_connect;
+pub mod tls;
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 
 pub use stream_peer::StreamPeerTransport;
+pub use tls::TlsStream;
 
 thread_local! {
     /// One read buffer per thread instead of one per peer: idle peers hold none.
@@ -19,6 +21,8 @@ thread_local! {
 pub enum Transport {
     Tcp(TcpStream),
     Stream(StreamPeerTransport),
+    /// `wss://`: rustls over the client's own socket.
+    Tls(Box<TlsStream>),
     /// Released: the connection is over.
     Closed,
 }
@@ -55,6 +59,7 @@ impl Transport {
                 }
             }),
             Transport::Stream(stream) => stream.read_into(max, sink),
+            Transport::Tls(tls) => tls.read_into(max, sink),
             Transport::Closed => ReadOutcome::Closed,
         }
     }
@@ -68,6 +73,7 @@ impl Transport {
                 Err(e) => Err(e),
             },
             Transport::Stream(stream) => stream.write(data),
+            Transport::Tls(tls) => tls.write(data),
             Transport::Closed => Err(io::Error::new(io::ErrorKind::NotConnected, "connection closed")),
         }
     }
@@ -78,6 +84,9 @@ impl Transport {
                 let _ = stream.set_nodelay(enabled);
             }
             Transport::Stream(stream) => stream.set_no_delay(enabled),
+            Transport::Tls(tls) => {
+                let _ = tls.tcp().set_nodelay(enabled);
+            }
             Transport::Closed => {}
         }
     }
@@ -87,6 +96,7 @@ impl Transport {
         match self {
             Transport::Tcp(stream) => stream.peer_addr().map(|a| (a.ip().to_string(), a.port())).unwrap_or_default(),
             Transport::Stream(stream) => stream.peer_addr(),
+            Transport::Tls(tls) => tls.tcp().peer_addr().map(|a| (a.ip().to_string(), a.port())).unwrap_or_default(),
             Transport::Closed => (String::new(), 0),
         }
     }
@@ -97,7 +107,16 @@ impl Transport {
                 let _ = stream.shutdown(Shutdown::Both);
             }
             Transport::Stream(stream) => stream.close(),
+            Transport::Tls(tls) => tls.close(),
             Transport::Closed => {}
+        }
+    }
+
+    /// Why the transport failed, when it knows (TLS errors).
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Transport::Tls(tls) => tls.error(),
+            _ => None,
         }
     }
 }

@@ -64,7 +64,13 @@ impl ClientHandshake {
 
     /// Feeds response bytes; `Some` once the response is complete and valid.
     pub fn receive(&mut self, data: &[u8]) -> Result<Option<ClientOutcome>, HandshakeError> {
-        let Some((head, leftover)) = self.block.push(data)? else { return Ok(None) };
+        let Some((head, leftover)) = self.block.push(data)? else {
+            let mut slots = [httparse::EMPTY_HEADER; 64];
+            if let Err(e) = httparse::Response::new(&mut slots).parse(self.block.pending()) {
+                return Err(HandshakeError::Malformed(e.to_string()));
+            }
+            return Ok(None);
+        };
         let mut slots = [httparse::EMPTY_HEADER; 64];
         let mut response = httparse::Response::new(&mut slots);
         match response.parse(&head) {

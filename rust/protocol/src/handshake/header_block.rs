@@ -17,6 +17,11 @@ impl HeaderBlock {
         HeaderBlock { buf: Vec::new(), limit }
     }
 
+    /// The bytes of an incomplete block received so far.
+    pub fn pending(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// Adds input. Returns the complete block and the bytes after it once the
     /// terminator arrived.
     pub fn push(&mut self, data: &[u8]) -> Result<Option<Complete>, HandshakeError> {

@@ -36,7 +36,14 @@ impl ServerHandshake {
     /// Feeds request bytes; `Some` once the request is complete and valid. On
     /// error, send `HandshakeError::http_response()` and close.
     pub fn receive(&mut self, data: &[u8]) -> Result<Option<Request>, HandshakeError> {
-        let Some((head, leftover)) = self.block.push(data)? else { return Ok(None) };
+        let Some((head, leftover)) = self.block.push(data)? else {
+            // Fail at the first byte that can't be HTTP (a TLS hello, say), not at the deadline.
+            let mut slots = [httparse::EMPTY_HEADER; 64];
+            if let Err(e) = httparse::Request::new(&mut slots).parse(self.block.pending()) {
+                return Err(HandshakeError::Malformed(e.to_string()));
+            }
+            return Ok(None);
+        };
         let mut slots = [httparse::EMPTY_HEADER; 64];
         let mut request = httparse::Request::new(&mut slots);
         // A two-token request line (`GET /`) is a parse error here, never a crash (engine bug §13.1).
@@ -194,6 +201,15 @@ mod tests {
             assert_eq!(err, expected);
             assert!(err.http_response().unwrap().starts_with(b"HTTP/1.1 400 Bad Request\r\n"));
         }
+    }
+
+    #[test]
+    fn non_http_input_fails_before_the_header_block_ends() {
+        let mut h = ServerHandshake::new(8192, Duration::from_secs(10));
+        assert_eq!(h.receive(b"GET /chat HT"), Ok(None), "a valid prefix waits");
+        let mut h = ServerHandshake::new(8192, Duration::from_secs(10));
+        let tls_hello = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01];
+        assert!(matches!(h.receive(&tls_hello), Err(HandshakeError::Malformed(_))));
     }
 
     #[test]
