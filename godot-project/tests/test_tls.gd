@@ -123,3 +123,37 @@ func test_large_and_many_messages_over_tls_both_ways() -> void:
 		for i in 2000:
 			in_order = in_order and msgs[i + 1].get_string_from_utf8() == "%s%d" % [prefix, i]
 		check(in_order, side + ": small messages complete and in order")
+
+
+func test_rust_client_with_python_websockets_tls_server() -> void:
+	var python := OS.get_environment("WS_PYTHON")
+	if not check(python != "", "WS_PYTHON names the peers' python (tests/godot-tests provisions it)"):
+		return
+	var creds := TlsServer.credentials()
+	var cert_path := OS.get_user_data_dir().path_join("python_peer.crt")
+	var key_path := OS.get_user_data_dir().path_join("python_peer.key")
+	check_eq(creds[1].save(cert_path), OK, "certificate saved")
+	check_eq(creds[0].save(key_path), OK, "key saved")
+	var script := ProjectSettings.globalize_path("res://").path_join("../tests/peers/wss_echo_server.py").simplify_path()
+	var proc := OS.execute_with_pipe(python, [script, cert_path, key_path])
+	if not check(not proc.is_empty(), "python server started"):
+		return
+	var port := int(proc["stdio"].get_line())
+	if check(port > 0, "python server printed its port"):
+		var client = own(RustWebSocketPeer.new())
+		client.connect_to_url("wss://localhost:%d/" % port, TLSOptions.client(creds[1]))
+		await poll_until([client], func(): return client.get_ready_state() != 0, 10.0)
+		if check_eq(client.get_ready_state(), OPEN, "OPEN against Python websockets over TLS"):
+			client.send_text("snake")
+			client.put_packet(PackedByteArray([4, 5, 6]))
+			var got := []
+			await poll_until([client], func():
+				while client.get_available_packet_count() > 0:
+					var p: PackedByteArray = client.get_packet()
+					got.append([p.get_string_from_utf8() if client.was_string_packet() else p, client.was_string_packet()])
+				return got.size() == 2, 5.0)
+			check_eq(got, [["snake", true], [PackedByteArray([4, 5, 6]), false]], "echoed with their types")
+			client.close(1000, "bye python")
+			await poll_until([client], func(): return client.get_ready_state() == CLOSED, 5.0)
+			check_eq(client.get_close_code(), 1000, "clean close")
+	OS.kill(proc["pid"])
