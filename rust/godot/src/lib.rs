@@ -7,6 +7,7 @@ mod cert_verifier;
 mod class_enums;
 mod client;
 mod clock;
+mod docs;
 mod live;
 mod peer;
 mod server;
@@ -25,6 +26,10 @@ unsafe impl ExtensionLibrary for WebSocketRs {
         // Our class is registered at Scene level just before this hook runs.
         if stage == InitStage::Scene {
             class_enums::register::<WebSocketPeer>();
+        }
+        // gdext loaded the doc comments at this stage already; complete the page.
+        if stage == InitStage::Editor {
+            docs::register("RustWebSocketPeer");
         }
     }
 }
