@@ -57,8 +57,8 @@ impl WsUrl {
         let (authority, resource) = rest.split_at(authority_end);
         let resource = match resource {
             "" => "/".to_string(),
-            r if r.starts_with('?') => format!("/{r}"),
-            r => r.to_string(),
+            r if r.starts_with('?') => format!("/{}", percent_encode_unsafe(r)),
+            r => percent_encode_unsafe(r),
         };
         // User info is dropped, as by the engine (no Authorization header is made from it).
         let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
@@ -100,6 +100,21 @@ impl WsUrl {
             format!("{host}:{}", self.port)
         }
     }
+}
+
+/// Percent-encodes every byte that may not appear raw in a request line:
+/// controls, space, DEL and non-ASCII. Without this a URL such as
+/// `ws://h/x HTTP/1.1\r\nX-Injected: 1` would add headers to the request.
+fn percent_encode_unsafe(resource: &str) -> String {
+    let mut out = String::with_capacity(resource.len());
+    for &b in resource.as_bytes() {
+        if (0x21..=0x7e).contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn is_scheme(s: &str) -> bool {
@@ -169,6 +184,14 @@ mod tests {
             assert!(WsUrl::parse(bad).is_err(), "{bad:?} should be rejected");
         }
         assert_eq!(WsUrl::parse("http://h"), Err(UrlError::UnsupportedScheme("http".into())));
+    }
+
+    #[test]
+    fn the_resource_cannot_inject_into_the_request_line() {
+        let url = WsUrl::parse("ws://h/x HTTP/1.1\r\nX-Injected: 1\r\nY:").unwrap();
+        assert_eq!(url.resource, "/x%20HTTP/1.1%0D%0AX-Injected:%201%0D%0AY:");
+        assert_eq!(WsUrl::parse("ws://h/caf\u{e9}?q=a b").unwrap().resource, "/caf%C3%A9?q=a%20b");
+        assert_eq!(WsUrl::parse("ws://h/ok%20already?x=1&y=2").unwrap().resource, "/ok%20already?x=1&y=2");
     }
 
     #[test]

@@ -33,7 +33,7 @@ fn offered(cfg: u8) -> Vec<String> {
 
 fuzz_target!(|data: &[u8]| {
     let ([cfg], sizes, body) = common::split::<1>(data);
-    let limit = LIMITS[(cfg >> 2 & 3) as usize];
+    let limit = LIMITS[((cfg >> 2) & 3) as usize];
     let protocols = offered(cfg);
     let url = WsUrl::parse("ws://example.com/chat").expect("a valid URL");
     let (mut handshake, request) =

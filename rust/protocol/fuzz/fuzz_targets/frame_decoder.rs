@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
         // of reads and writes: compare with all input fed at once.
         let app_acts = cfg[0] & 0xc0 != 0 || cfg[1] & 1 != 0;
         if !app_acts {
-            let whole = drive(role, [cfg[0] & 0x0f, cfg[1] & 0x18 | 0x04 | 0x08], [0, 0, 0], body);
+            let whole = drive(role, [cfg[0] & 0x0f, (cfg[1] & 0x18) | 0x04 | 0x08], [0, 0, 0], body);
             assert_eq!(run.messages, whole.messages, "messages depend on the split ({role:?})");
             assert_eq!(run.received_close, whole.received_close, "peer's Close depends on the split ({role:?})");
             if cfg[1] & 0x2a == 0x08 {
@@ -186,7 +186,7 @@ impl Harness {
 }
 
 fn drive(role: Role, cfg: [u8; 2], sizes: [u8; 3], body: &[u8]) -> Outcome {
-    let (max_queued_messages, max_inbound_buffered) = QUEUES[(cfg[0] >> 2 & 3) as usize];
+    let (max_queued_messages, max_inbound_buffered) = QUEUES[((cfg[0] >> 2) & 3) as usize];
     let limits = Limits {
         max_message_size: MESSAGE_SIZES[(cfg[0] & 3) as usize],
         max_inbound_buffered,
@@ -232,7 +232,7 @@ fn drive(role: Role, cfg: [u8; 2], sizes: [u8; 3], body: &[u8]) -> Outcome {
         h.now += MS;
         if app_sends {
             let payload = [b'a' + (step % 26) as u8; 3];
-            if h.conn.send(step % 2 == 0, &payload).is_ok() {
+            if h.conn.send(step.is_multiple_of(2), &payload).is_ok() {
                 h.sent_wire += payload.len() + 14;
             }
         }

@@ -12,6 +12,15 @@ use std::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use ws_protocol::{ClientHandshake, ServerHandshake, WsUrl};
 
+/// Known bug, reported and not yet fixed: `WsUrl::parse` keeps the resource as
+/// given (rust/protocol/src/ws_url.rs) and `ClientHandshake::new` writes it into
+/// the request line as is (handshake/client.rs), so a path holding a space, a
+/// tab, CR/LF or another control character makes a malformed request, and with
+/// CR/LF one with injected headers (`ws://h/x HTTP/1.1\r\nX-Injected: 1\r\nY:`).
+/// While true, the request round trip is only checked for resources without
+/// such bytes. Set to false once the URL is percent-encoded or refused.
+const SKIP_KNOWN_REQUEST_LINE_BUG: bool = false;
+
 fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else { return };
     let url = match WsUrl::parse(input) {
@@ -30,6 +39,9 @@ fuzz_target!(|data: &[u8]| {
     let again = format!("{}://{}{}", if url.secure { "wss" } else { "ws" }, host_header, url.resource);
     assert_eq!(WsUrl::parse(&again).as_ref(), Ok(&url), "{input:?} -> {again:?} parses differently");
 
+    if SKIP_KNOWN_REQUEST_LINE_BUG && url.resource.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return;
+    }
     let (_, request) = ClientHandshake::new(&url, &[], &[], [7; 16], 8192, Duration::MAX).expect("a request is built");
     let mut server = ServerHandshake::new(1 << 20, Duration::MAX);
     let seen = server

@@ -45,6 +45,9 @@ impl ClientHandshake {
             url.host_header()
         );
         let offered: Vec<String> = protocols.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+        if let Some(bad) = offered.iter().find(|p| !is_token(p)) {
+            return Err(HandshakeError::InvalidProtocol(bad.clone()));
+        }
         if !offered.is_empty() {
             request.push_str(&format!("Sec-WebSocket-Protocol: {}\r\n", offered.join(",")));
         }
@@ -123,6 +126,11 @@ impl ClientHandshake {
             Ok(())
         }
     }
+}
+
+/// An HTTP token (RFC 9110 §5.6.2): what a subprotocol name must be.
+fn is_token(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[cfg(test)]
@@ -209,6 +217,17 @@ mod tests {
         assert_eq!(h.receive(huge.as_bytes()), Err(HandshakeError::HeadersTooLarge { limit: 8192 }));
         assert_eq!(h.check_deadline(Duration::from_secs(9)), Ok(()));
         assert_eq!(h.check_deadline(Duration::from_secs(10)), Err(HandshakeError::Timeout));
+    }
+
+    #[test]
+    fn subprotocols_must_be_tokens() {
+        let url = WsUrl::parse("ws://h").unwrap();
+        for bad in ["a b", "x\r\nHost: evil", "a,b", "\u{e9}"] {
+            assert_eq!(
+                ClientHandshake::new(&url, &[bad.to_string()], &[], KEY, 8192, Duration::ZERO).map(|_| ()),
+                Err(HandshakeError::InvalidProtocol(bad.to_string()))
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub enum HandshakeError {
     InvalidUrl(UrlError),
     /// A `handshake_headers` entry that is not a `Name: value` line.
     InvalidExtraHeader(String),
+    /// A `supported_protocols` entry that is not an HTTP token.
+    InvalidProtocol(String),
     /// No end of the header block within the limit.
     HeadersTooLarge {
         limit: usize,
@@ -67,6 +69,7 @@ impl fmt::Display for HandshakeError {
         match self {
             HandshakeError::InvalidUrl(e) => write!(f, "invalid URL: {e}"),
             HandshakeError::InvalidExtraHeader(h) => write!(f, "handshake header {h:?} is not a \"Name: value\" line"),
+            HandshakeError::InvalidProtocol(p) => write!(f, "subprotocol {p:?} is not a valid token"),
             HandshakeError::HeadersTooLarge { limit } => write!(f, "handshake headers exceed {limit} bytes"),
             HandshakeError::Malformed(why) => write!(f, "malformed HTTP handshake: {why}"),
             HandshakeError::UnexpectedStatus(code) => write!(f, "server answered HTTP {code} instead of 101"),

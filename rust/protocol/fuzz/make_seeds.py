@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Writes the hand-made seed inputs under seeds/<target>/ (committed; rerun after
+changing the input layout described in fuzz_targets/common.rs).
+
+frame_decoder inputs start with [cfg0, cfg1, size0, size1, size2]; the handshake
+inputs with [cfg, size0, size1, size2]; url inputs are plain text."""
+
+import os
+import shutil
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEEDS = os.path.join(HERE, "seeds")
+
+
+def mask(payload, key):
+    return bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def frame(opcode, payload=b"", fin=True, key=None):
+    b0 = (0x80 if fin else 0) | opcode
+    n = len(payload)
+    m = 0x80 if key else 0
+    if n < 126:
+        head = bytes([b0, m | n])
+    elif n <= 0xFFFF:
+        head = bytes([b0, m | 126]) + struct.pack(">H", n)
+    else:
+        head = bytes([b0, m | 127]) + struct.pack(">Q", n)
+    if key:
+        return head + bytes(key) + mask(payload, key)
+    return head + payload
+
+
+def both(name, frames_of, cfg0, cfg1, sizes):
+    """One seed with unmasked frames (for the client) and one masked (for the server)."""
+    prefix = bytes([cfg0, cfg1]) + bytes(sizes)
+    out = {}
+    out[name + "_unmasked"] = prefix + b"".join(frames_of(None))
+    out[name + "_masked"] = prefix + b"".join(frames_of(b"\x37\xfa\x21\x3d"))
+    return out
+
+
+def frame_decoder():
+    seeds = {}
+    seeds.update(both("text", lambda k: [frame(0x1, b"Hello", key=k)], 0x02, 0x08, [0, 0, 0]))
+    seeds.update(both("fragmented", lambda k: [frame(0x1, b"Hel", fin=False, key=k), frame(0x9, b"p", key=k),
+                                               frame(0x0, b"lo", key=k)], 0x12, 0x08, [1, 3, 2]))
+    seeds.update(both("ping_close", lambda k: [frame(0x9, b"ping", key=k), frame(0xA, b"", key=k),
+                                               frame(0x8, struct.pack(">H", 1000) + b"bye", key=k)], 0x02, 0x0c, [2, 5, 0]))
+    seeds.update(both("binary16", lambda k: [frame(0x2, bytes(range(200)), key=k)], 0x03, 0x08, [7, 130, 1]))
+    seeds.update(both("len64", lambda k: [frame(0x2, b"\x00" * 70000, key=k)[:40]], 0x03, 0x00, [0, 0, 0]))
+    seeds.update(both("queue_full", lambda k: [frame(0x1, b"a", key=k), frame(0x2, b"bc", key=k), frame(0x1, b"d", key=k),
+                                               frame(0x9, b"", key=k), frame(0x1, b"\xce\xbb", key=k)], 0x21, 0x0a, [3, 1, 4]))
+    seeds.update(both("bad_utf8", lambda k: [frame(0x1, b"ok", key=k), frame(0x1, b"\xf4\x90\x80", key=k)], 0x12, 0x08, [0, 0, 0]))
+    seeds.update(both("app_acts", lambda k: [frame(0x9, b"x", key=k), frame(0x1, b"hi", key=k),
+                                             frame(0x8, b"", key=k)], 0xc2, 0x11, [1, 1, 1]))
+    return seeds
+
+
+ACCEPT = b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="  # for the key "the sample nonce"
+KEY = b"dGhlIHNhbXBsZSBub25jZQ=="
+
+
+def client_handshake():
+    ok = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + ACCEPT + b"\r\n"
+    return {
+        "ok": bytes([0, 0, 0, 0]) + ok + b"\r\n",
+        "ok_protocol_leftover": bytes([1, 10, 1, 0]) + ok + b"Sec-WebSocket-Protocol: chat\r\n\r\n\x81\x02hi",
+        "ok_token_lists": bytes([2, 3, 0, 0]) + ok.replace(b"Connection: Upgrade", b"connection: keep-alive, upgrade") + b"\r\n",
+        "forbidden": bytes([0, 0, 0, 0]) + b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+        "http10": bytes([0, 5, 0, 0]) + ok.replace(b"HTTP/1.1", b"HTTP/1.0") + b"\r\n",
+        "extensions": bytes([1, 0, 0, 0]) + ok + b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+        "small_limit": bytes([0x08, 0, 0, 0]) + ok + b"\r\n",
+    }
+
+
+def server_handshake():
+    req = (b"GET /chat?x=1 HTTP/1.1\r\nHost: example.com:8080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           b"Sec-WebSocket-Key: " + KEY + b"\r\nSec-WebSocket-Version: 13\r\n")
+    return {
+        "ok": bytes([0, 0, 0, 0]) + req + b"\r\n",
+        "ok_protocols_leftover": bytes([2, 17, 1, 0]) + req + b"Sec-WebSocket-Protocol: superchat, chat\r\n\r\n\x81\x82abcd\x00\x00",
+        "no_common_protocol": bytes([1, 0, 0, 0]) + req + b"Sec-WebSocket-Protocol: other\r\n\r\n",
+        "version12": bytes([0, 0, 0, 0]) + req.replace(b"Version: 13", b"Version: 12") + b"\r\n",
+        "post": bytes([0, 4, 0, 0]) + req.replace(b"GET ", b"POST ") + b"\r\n",
+        "two_token_line": bytes([0, 0, 0, 0]) + b"GET /\r\nHost: h\r\n\r\n",
+        "bad_key": bytes([0, 0, 0, 0]) + req.replace(KEY, b"x") + b"\r\n",
+        "small_limit": bytes([4, 0, 0, 0]) + req + b"\r\n",
+    }
+
+
+def url():
+    return {
+        "plain": b"ws://example.com/chat?x=1#frag",
+        "secure_v6": b"wss://[::1]:8443/",
+        "userinfo_port": b"user:pw@Host.Example:80",
+        "bare": b"example.com",
+        "query_only": b"ws://h:65535?q=1",
+        "ipv4": b"WS://127.0.0.1:9/a%20b",
+    }
+
+
+def main():
+    for target, seeds in [("frame_decoder", frame_decoder()), ("client_handshake", client_handshake()),
+                          ("server_handshake", server_handshake()), ("url", url())]:
+        d = os.path.join(SEEDS, target)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        for name, data in sorted(seeds.items()):
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+
+
+if __name__ == "__main__":
+    main()
