@@ -73,14 +73,18 @@ impl StreamPeerTransport {
     }
 
     pub fn read_into(&mut self, max: usize, sink: &mut dyn FnMut(&[u8])) -> ReadOutcome {
-        match self.readiness() {
-            Readiness::Ready => {}
-            Readiness::Pending => return ReadOutcome::WouldBlock,
-            Readiness::Failed(_) => return ReadOutcome::Closed,
-        }
-        let available = self.stream.get_available_bytes();
+        // TLS decrypts inside poll(); plain TCP needs no status check while bytes wait.
+        let mut available = if self.tls.is_some() { 0 } else { self.stream.get_available_bytes() };
         if available <= 0 {
-            return ReadOutcome::WouldBlock;
+            match self.readiness() {
+                Readiness::Ready => {}
+                Readiness::Pending => return ReadOutcome::WouldBlock,
+                Readiness::Failed(_) => return ReadOutcome::Closed,
+            }
+            available = self.stream.get_available_bytes();
+            if available <= 0 {
+                return ReadOutcome::WouldBlock;
+            }
         }
         let want = (available as usize).min(max).min(i32::MAX as usize) as i32;
         let result = self.stream.get_partial_data(want);
@@ -99,10 +103,13 @@ impl StreamPeerTransport {
     }
 
     pub fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        match self.readiness() {
-            Readiness::Ready => {}
-            Readiness::Pending => return Ok(0),
-            Readiness::Failed(why) => return Err(io::Error::new(io::ErrorKind::ConnectionAborted, why)),
+        // A TLS stream must be driven to finish its handshake; a TCP write reports failure itself.
+        if self.tls.is_some() {
+            match self.readiness() {
+                Readiness::Ready => {}
+                Readiness::Pending => return Ok(0),
+                Readiness::Failed(why) => return Err(io::Error::new(io::ErrorKind::ConnectionAborted, why)),
+            }
         }
         let data = &data[..data.len().min(MAX_WRITE)];
         let result = WRITE_BUF.with_borrow_mut(|buf| {
