@@ -136,7 +136,7 @@ impl ClientConnect {
                         let _ = stream.set_nodelay(true);
                         self.deadline = Some(now + self.handshake_timeout);
                         let transport = match &self.tls {
-                            None => Transport::Tcp(stream),
+                            None => Transport::tcp(stream),
                             Some(tls) => match TlsStream::new(tls.config.clone(), tls.server_name.clone(), stream) {
                                 Ok(tls) => Transport::Tls(Box::new(tls)),
                                 Err(why) => return Progress::Failed(why),

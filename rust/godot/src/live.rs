@@ -46,6 +46,8 @@ impl Live {
             }
             let conn = &mut self.conn;
             match self.transport.read_into(capacity, &mut |bytes| conn.receive(bytes, now)) {
+                // A short read drained the socket: skip the call that would only say so.
+                ReadOutcome::Data(n) if n < capacity => break,
                 ReadOutcome::Data(n) => budget -= n,
                 ReadOutcome::WouldBlock => break,
                 ReadOutcome::Closed => {

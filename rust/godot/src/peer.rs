@@ -244,8 +244,9 @@ impl WebSocketPeer {
     /// Sends `message` as UTF-8 in one text frame.
     #[func]
     fn send_text(&mut self, message: GString) -> Error {
-        let text = message.to_string();
-        self.send_message(text.as_bytes(), true)
+        // The engine's own encoder: much faster than converting char by char.
+        let utf8 = message.to_utf8_buffer();
+        self.send_message(utf8.as_slice(), true)
     }
 
     /// Whether the last packet read was sent as text.

@@ -2,6 +2,8 @@
 //! the engine `StreamPeer` (TCP or TLS) a server was handed by `accept_stream`.
 
 pub mod dns;
+#[cfg(target_os = "linux")]
+pub mod readiness;
 pub mod stream_peer;
 pub mod tcp_connect;
 pub mod tls;
@@ -19,12 +21,39 @@ thread_local! {
 }
 
 pub enum Transport {
-    Tcp(TcpStream),
+    Tcp(TcpTransport),
     Stream(StreamPeerTransport),
     /// `wss://`: rustls over the client's own socket.
     Tls(Box<TlsStream>),
     /// Released: the connection is over.
     Closed,
+}
+
+/// The client's own socket, with its place in the shared readiness check.
+pub struct TcpTransport {
+    stream: TcpStream,
+    #[cfg(target_os = "linux")]
+    readiness: Option<readiness::Registration>,
+}
+
+impl Transport {
+    pub fn tcp(stream: TcpStream) -> Transport {
+        Transport::Tcp(TcpTransport {
+            #[cfg(target_os = "linux")]
+            readiness: readiness::Registration::new(&stream),
+            stream,
+        })
+    }
+}
+
+impl TcpTransport {
+    fn may_be_readable(&mut self) -> bool {
+        #[cfg(target_os = "linux")]
+        if let Some(readiness) = &mut self.readiness {
+            return readiness.may_be_readable();
+        }
+        true
+    }
 }
 
 /// What a read returned.
@@ -41,12 +70,17 @@ impl Transport {
     /// Reads up to `max` bytes and hands them to `sink` (without a copy for
     /// engine streams, whose reads already return a fresh array).
     pub fn read_into(&mut self, max: usize, sink: &mut dyn FnMut(&[u8])) -> ReadOutcome {
+        if let Transport::Tcp(tcp) = self {
+            if !tcp.may_be_readable() {
+                return ReadOutcome::WouldBlock;
+            }
+        }
         match self {
-            Transport::Tcp(stream) => READ_BUF.with_borrow_mut(|buf| {
+            Transport::Tcp(tcp) => READ_BUF.with_borrow_mut(|buf| {
                 if buf.len() < max {
                     buf.resize(max, 0);
                 }
-                match stream.read(&mut buf[..max]) {
+                match tcp.stream.read(&mut buf[..max]) {
                     Ok(0) => ReadOutcome::Closed,
                     Ok(n) => {
                         sink(&buf[..n]);
@@ -67,7 +101,7 @@ impl Transport {
     /// Writes what the transport takes now; `Ok(0)` when it would block.
     pub fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         match self {
-            Transport::Tcp(stream) => match stream.write(data) {
+            Transport::Tcp(tcp) => match tcp.stream.write(data) {
                 Ok(n) => Ok(n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted => Ok(0),
                 Err(e) => Err(e),
@@ -80,8 +114,8 @@ impl Transport {
 
     pub fn set_no_delay(&mut self, enabled: bool) {
         match self {
-            Transport::Tcp(stream) => {
-                let _ = stream.set_nodelay(enabled);
+            Transport::Tcp(tcp) => {
+                let _ = tcp.stream.set_nodelay(enabled);
             }
             Transport::Stream(stream) => stream.set_no_delay(enabled),
             Transport::Tls(tls) => {
@@ -94,7 +128,7 @@ impl Transport {
     /// The remote address as (IP text, port).
     pub fn peer_addr(&self) -> (String, u16) {
         match self {
-            Transport::Tcp(stream) => stream.peer_addr().map(|a| (a.ip().to_string(), a.port())).unwrap_or_default(),
+            Transport::Tcp(tcp) => tcp.stream.peer_addr().map(|a| (a.ip().to_string(), a.port())).unwrap_or_default(),
             Transport::Stream(stream) => stream.peer_addr(),
             Transport::Tls(tls) => tls.tcp().peer_addr().map(|a| (a.ip().to_string(), a.port())).unwrap_or_default(),
             Transport::Closed => (String::new(), 0),
@@ -103,8 +137,8 @@ impl Transport {
 
     pub fn close(&mut self) {
         match self {
-            Transport::Tcp(stream) => {
-                let _ = stream.shutdown(Shutdown::Both);
+            Transport::Tcp(tcp) => {
+                let _ = tcp.stream.shutdown(Shutdown::Both);
             }
             Transport::Stream(stream) => stream.close(),
             Transport::Tls(tls) => tls.close(),

@@ -2,6 +2,8 @@
 
 use std::cell::RefCell;
 use std::io;
+use std::mem::ManuallyDrop;
+use std::time::{Duration, Instant};
 
 use godot::classes::stream_peer_socket::Status as TcpStatus;
 use godot::classes::stream_peer_tls::Status as TlsStatus;
@@ -12,17 +14,24 @@ use godot::prelude::*;
 use super::ReadOutcome;
 
 thread_local! {
-    /// Reused for writes: the engine copies out of it, so one per thread serves all peers.
-    static WRITE_BUF: RefCell<PackedByteArray> = RefCell::new(PackedByteArray::new());
+    /// Reused for writes: the engine copies out of it, so one per thread serves all
+    /// peers. Never dropped: thread-local destructors run after the engine has shut
+    /// down, when releasing an engine array would abort the process.
+    static WRITE_BUF: RefCell<ManuallyDrop<PackedByteArray>> = RefCell::new(ManuallyDrop::new(PackedByteArray::new()));
 }
 
 /// Largest single write handed to the engine.
 const MAX_WRITE: usize = 256 * 1024;
+/// How often an idle TCP stream's status is polled (a syscall) to notice a dropped
+/// connection; a peer that closes properly sends a Close frame, seen at once.
+const IDLE_STATUS_INTERVAL: Duration = Duration::from_millis(20);
 
 pub struct StreamPeerTransport {
     stream: Gd<StreamPeer>,
     tcp: Gd<StreamPeerTcp>,
     tls: Option<Gd<StreamPeerTls>>,
+    /// When an idle TCP stream's status was last polled.
+    status_checked: Option<Instant>,
 }
 
 /// Whether the stream can carry bytes yet.
@@ -37,11 +46,11 @@ impl StreamPeerTransport {
     /// Accepts a `StreamPeerTCP`, or a `StreamPeerTLS` whose inner stream is one.
     pub fn new(stream: Gd<StreamPeer>) -> Option<StreamPeerTransport> {
         if let Ok(tcp) = stream.clone().try_cast::<StreamPeerTcp>() {
-            return Some(StreamPeerTransport { stream, tcp, tls: None });
+            return Some(StreamPeerTransport { stream, tcp, tls: None, status_checked: None });
         }
         let tls = stream.clone().try_cast::<StreamPeerTls>().ok()?;
         let tcp = tls.get_stream()?.try_cast::<StreamPeerTcp>().ok()?;
-        Some(StreamPeerTransport { stream, tcp, tls: Some(tls) })
+        Some(StreamPeerTransport { stream, tcp, tls: Some(tls), status_checked: None })
     }
 
     pub fn is_tls(&self) -> bool {
@@ -75,6 +84,12 @@ impl StreamPeerTransport {
     pub fn read_into(&mut self, max: usize, sink: &mut dyn FnMut(&[u8])) -> ReadOutcome {
         // TLS decrypts inside poll(); plain TCP needs no status check while bytes wait.
         let mut available = if self.tls.is_some() { 0 } else { self.stream.get_available_bytes() };
+        if available <= 0 && self.tls.is_none() {
+            if self.status_checked.is_some_and(|at| at.elapsed() < IDLE_STATUS_INTERVAL) {
+                return ReadOutcome::WouldBlock;
+            }
+            self.status_checked = Some(Instant::now());
+        }
         if available <= 0 {
             match self.readiness() {
                 Readiness::Ready => {}

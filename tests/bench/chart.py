@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Draws the benchmark results (godot-project/bench/bench.gd's JSON) as a bar chart.
+
+    python3 tests/bench/chart.py reports/bench/bench.json reports/bench/bench.png
+
+One horizontal bar per measurement, growing from the 1.0 line: how many times better RustWebSocketPeer is than
+the engine's WebSocketPeer (log scale, the dashed line at 1.0 = equal). For throughput
+rows that is ours/engine; for cost rows (poll() time, memory: lower is better) it is
+engine/ours, so every bar reads "longer = ours better". Each bar is labelled with the
+table's own ratio (ours/engine) and, where there is one, the target; green = target met,
+red = target missed, blue = no target.
+"""
+
+import json
+import math
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import transforms  # noqa: E402
+
+def advantage(row):
+    """Times better for ours (> 1 = ours better), or None."""
+    ratio = row.get("ratio")
+    if ratio is None or ratio <= 0 or math.isnan(ratio):
+        return None
+    return ratio if row["better"] == "higher" else 1.0 / ratio
+
+
+def label(row):
+    ratio = row["ratio"]
+    text = f"{ratio:.2f}x" if ratio is not None else "n/a"
+    text += " ours/engine" + ("" if row["better"] == "higher" else " (lower is better)")
+    target = row.get("target")
+    if target is not None:
+        op = ">=" if row["better"] == "higher" else "<="
+        text += f"  target {op} {target:g}x: " + ("met" if row.get("meets_target") else "MISSED")
+    return text
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: chart.py BENCH.json OUT.png")
+    src, out = sys.argv[1], sys.argv[2]
+    with open(src, encoding="utf-8") as f:
+        doc = json.load(f)
+    rows = [r for r in doc["results"] if advantage(r) is not None]
+    if not rows:
+        sys.exit(f"chart.py: no ratios in {src}")
+    # Drop the per-connection memory row: same ratio as per peer.
+    rows = [r for r in rows if r["key"] != "memory_per_connection"]
+
+    names, values, colors, texts = [], [], [], []
+    for r in rows:
+        names.append(r["label"])
+        values.append(advantage(r))
+        if r.get("target") is None:
+            colors.append("#4c72b0")
+        else:
+            colors.append("#55a868" if r.get("meets_target") else "#c44e52")
+        texts.append(label(r))
+
+    height = 0.42 * len(rows) + 2.0
+    fig, ax = plt.subplots(figsize=(14, height))
+    y = list(range(len(rows)))[::-1]
+    # Bars grow from the 1.0 line: right = ours better, left = ours worse.
+    ax.barh(y, [v - 1.0 for v in values], left=1.0, color=colors, height=0.65)
+    ax.set_xscale("log")
+    lo = min(min(values), 1.0) / 1.8
+    hi = max(max(values), 1.0) * 1.8
+    ax.set_xlim(lo, hi)
+    ax.axvline(1.0, color="black", linestyle="--", linewidth=1.2)
+    ax.set_yticks(y)
+    ax.set_yticklabels(names, fontsize=9)
+    # Bar ends: "times better"; right column (outside the axes): the table's ratio and target.
+    column = transforms.blended_transform_factory(ax.transAxes, ax.transData)
+    for yi, v, t in zip(y, values, texts):
+        ax.text(max(v, 1.0) * 1.04, yi, f"{v:.2f}x", va="center", fontsize=8, color="#333333")
+        ax.text(1.01, yi, t, va="center", fontsize=8, transform=column)
+    ax.set_xlabel("times better than the engine (log scale; >1 = RustWebSocketPeer better, "
+                  "dashed line = equal)")
+    m = doc.get("machine", {})
+    cfg = doc.get("config", {})
+    godot = m.get("godot", {}).get("string", "?")
+    ax.set_title(
+        "RustWebSocketPeer vs engine WebSocketPeer, medians of "
+        f"{cfg.get('rounds', '?')} round(s)\n"
+        f"Godot {godot}, {m.get('processor_name', '?')} x{m.get('processor_count', '?')}, "
+        f"{doc.get('generated_at', '')}   green: target met, red: missed, blue: no target",
+        fontsize=10)
+    ax.grid(axis="x", which="both", alpha=0.25)
+    fig.tight_layout()
+    fig.subplots_adjust(right=0.68)
+    fig.savefig(out, dpi=110)
+    print(f"chart.py: wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
