@@ -16,6 +16,7 @@ use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 #[derive(Debug)]
 pub struct ChainVerifier {
+    /// Empty only for `accept_any`.
     trusted: Vec<CertificateDer<'static>>,
     anchors: Vec<TrustAnchor<'static>>,
     /// The name to verify; `None` skips the name check (`client_unsafe(chain)`).
@@ -32,6 +33,13 @@ impl ChainVerifier {
         let anchors =
             trusted.iter().filter_map(|der| webpki::anchor_from_trusted_cert(der).ok().map(|a| a.to_owned())).collect();
         Ok(ChainVerifier { trusted, anchors, name, provider })
+    }
+
+    /// `TLSOptions.client_unsafe()`: any certificate is accepted. The handshake
+    /// signatures are still checked, which proves only that the server holds the
+    /// key of the certificate it showed.
+    pub fn accept_any(provider: Arc<CryptoProvider>) -> Self {
+        ChainVerifier { trusted: Vec::new(), anchors: Vec::new(), name: None, provider }
     }
 
     fn check_chain(
@@ -134,7 +142,9 @@ impl ServerCertVerifier for ChainVerifier {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        self.check_chain(end_entity, intermediates, now)?;
+        if !self.trusted.is_empty() {
+            self.check_chain(end_entity, intermediates, now)?;
+        }
         if let Some(expected) = &self.name {
             let names = certificate_names(end_entity)?;
             if !names.iter().any(|n| name_matches(n, expected)) {

@@ -7,7 +7,7 @@ use godot::classes::{IPacketPeerExtension, PacketPeerExtension, ProjectSettings,
 use godot::global::{godot_error, Error};
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
-use ws_protocol::{close_code, Connection, Role, SendError, State as CoreState, WsUrl};
+use ws_protocol::{close_code, CloseStatus, Connection, Role, SendError, State as CoreState, WsUrl};
 
 use crate::class_enums::{State, WriteMode};
 use crate::client::{self, ClientConnect, StartError};
@@ -397,28 +397,13 @@ impl WebSocketPeer {
     /// the connection did not close cleanly.
     #[func]
     fn get_close_code(&self) -> i32 {
-        match &self.phase {
-            Phase::Live(live) => live
-                .conn
-                .close_status()
-                .or(live.conn.received_close())
-                .filter(|status| status.code != close_code::ABNORMAL)
-                .map_or(-1, |status| status.code as i32),
-            _ => -1,
-        }
+        self.close_status().filter(|status| status.code != close_code::ABNORMAL).map_or(-1, |status| status.code as i32)
     }
 
     /// The reason of the Close frame received.
     #[func]
     fn get_close_reason(&self) -> GString {
-        match &self.phase {
-            Phase::Live(live) => live
-                .conn
-                .close_status()
-                .or(live.conn.received_close())
-                .map_or(GString::new(), |status| GString::from(status.reason.as_str())),
-            _ => GString::new(),
-        }
+        self.close_status().map_or(GString::new(), |status| GString::from(status.reason.as_str()))
     }
 
     #[func]
@@ -510,6 +495,14 @@ impl WebSocketPeer {
 }
 
 impl WebSocketPeer {
+    /// How the connection ended, or the peer's Close as soon as it arrived.
+    fn close_status(&self) -> Option<&CloseStatus> {
+        match &self.phase {
+            Phase::Live(live) => live.conn.close_status().or(live.conn.received_close()),
+            _ => None,
+        }
+    }
+
     fn settings(&self) -> Settings {
         let strings = |a: &PackedStringArray| a.as_slice().iter().map(|s| s.to_string()).collect();
         Settings {

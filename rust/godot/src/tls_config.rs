@@ -3,12 +3,12 @@
 
 use std::sync::{Arc, OnceLock};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::danger::ServerCertVerifier;
 use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
 
 use crate::cert_verifier::ChainVerifier;
 
@@ -103,52 +103,11 @@ pub fn client_setup(policy: &TlsPolicy, url_host: &str) -> Result<TlsSetup, Stri
         TlsPolicy::Unsafe { chain_pem } => {
             let verifier: Arc<dyn ServerCertVerifier> = match chain_pem {
                 Some(pem) => Arc::new(ChainVerifier::new(parse_pem_certs(pem)?, None, provider())?),
-                None => Arc::new(NoVerification(provider())),
+                None => Arc::new(ChainVerifier::accept_any(provider())),
             };
             // SNI still goes out for DNS names (the engine sends none, breaking SNI-routed hosts).
             Ok(TlsSetup { config: config_with(verifier)?, server_name: server_name(url_host)? })
         }
-    }
-}
-
-/// `TLSOptions.client_unsafe()`: any certificate is accepted. The handshake
-/// signatures are still checked, which proves only that the server holds the
-/// key of the certificate it showed.
-#[derive(Debug)]
-struct NoVerification(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 
