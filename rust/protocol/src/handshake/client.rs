@@ -5,7 +5,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
-use super::header_block::{self, HeaderBlock};
+use super::header_block::{self, is_token, HeaderBlock};
 use super::{accept_key, HandshakeError, Headers};
 use crate::WsUrl;
 
@@ -126,11 +126,6 @@ impl ClientHandshake {
             Ok(())
         }
     }
-}
-
-/// An HTTP token (RFC 9110 §5.6.2): what a subprotocol name must be.
-fn is_token(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[cfg(test)]

@@ -74,6 +74,11 @@ pub fn has_token(headers: &Headers, name: &str, token: &str) -> bool {
     tokens(headers, name).any(|t| t.eq_ignore_ascii_case(token))
 }
 
+/// An HTTP token (RFC 9110 §5.6.2): what a subprotocol name must be.
+pub fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 /// Checks an application-supplied header line and returns it trimmed.
 pub fn check_extra_header(line: &str) -> Result<&str, HandshakeError> {
     let line = line.trim();

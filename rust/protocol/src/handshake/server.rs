@@ -76,7 +76,11 @@ impl ServerHandshake {
         if STANDARD.decode(key).map(|k| k.len()) != Ok(16) {
             return Err(HandshakeError::BadKey(key.to_string()));
         }
-        let protocols = header_block::tokens(&headers, "sec-websocket-protocol").map(str::to_string).collect();
+        let protocols: Vec<String> =
+            header_block::tokens(&headers, "sec-websocket-protocol").map(str::to_string).collect();
+        if let Some(bad) = protocols.iter().find(|p| !header_block::is_token(p)) {
+            return Err(HandshakeError::Malformed(format!("subprotocol {bad:?} is not a token")));
+        }
         Ok(Some(Request { target, host: host.to_string(), key: key.to_string(), protocols, leftover, headers }))
     }
 
@@ -195,6 +199,10 @@ mod tests {
                 HandshakeError::MissingHeader("Connection: Upgrade"),
             ),
             (with("").replace("dGhlIHNhbXBsZSBub25jZQ==", "x"), HandshakeError::BadKey("x".into())),
+            (
+                with("Sec-WebSocket-Protocol: chat, supe]rchat\r\n"),
+                HandshakeError::Malformed("subprotocol \"supe]rchat\" is not a token".into()),
+            ),
         ];
         for (text, expected) in cases {
             let err = parse(&text).unwrap_err();
