@@ -48,7 +48,7 @@ impl Live {
             match self.transport.read_into(capacity, &mut |bytes| conn.receive(bytes, now)) {
                 // A short read drained the socket: skip the call that would only say so.
                 ReadOutcome::Data(n) if n < capacity => break,
-                ReadOutcome::Data(n) => budget -= n,
+                ReadOutcome::Data(n) => budget = budget.saturating_sub(n),
                 ReadOutcome::WouldBlock => break,
                 ReadOutcome::Closed => {
                     self.conn.receive_eof();
