@@ -47,3 +47,17 @@ func read_for(test, client, seconds: float) -> PackedByteArray:
 			got["bytes"].append_array(stream.get_data(n)[1])
 		return false, seconds)
 	return got["bytes"]
+
+
+## A RustWebSocketPeer client (set up by `setup`) opened against a new fake
+## server that answers with `extra` header lines. Returns [client, server].
+static func open_client(test, extra := "", setup := Callable()) -> Array:
+	var server = load("res://tests/fake_server.gd").new()
+	server.start(test)
+	var client = test.own(RustWebSocketPeer.new())
+	if setup.is_valid():
+		setup.call(client)
+	client.connect_to_url(server.url())
+	await server.handshake(test, client, extra)
+	await test.poll_until([client], func(): return client.get_ready_state() != 0, 5.0)
+	return [client, server]

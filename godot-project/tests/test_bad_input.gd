@@ -83,16 +83,10 @@ func test_unmasked_client_frame_closes_with_1002() -> void:
 
 
 ## A RustWebSocketPeer client talking to a fake server that sends `frames` after a valid handshake.
-func _client_receiving(frames: PackedByteArray, setup := Callable()) -> Variant:
-	var server := FakeServer.new()
-	server.start(self)
-	var client = own(RustWebSocketPeer.new())
-	if setup.is_valid():
-		setup.call(client)
-	client.connect_to_url(server.url())
-	await server.handshake(self, client)
-	await poll_until([client], func(): return client.get_ready_state() == 1, 5.0)
-	server.send(frames)
+func _client_receiving(frames: PackedByteArray) -> Variant:
+	var opened: Array = await FakeServer.open_client(self)
+	var client = opened[0]
+	opened[1].send(frames)
 	await poll_until([client], func(): return client.get_ready_state() == CLOSED, 5.0)
 	return client
 

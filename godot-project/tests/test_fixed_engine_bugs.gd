@@ -8,18 +8,6 @@ const Raw := preload("res://tests/raw.gd")
 const FakeServer := preload("res://tests/fake_server.gd")
 
 
-func _rust_client_on_fake_server(extra := "", setup := Callable()) -> Array:
-	var server := FakeServer.new()
-	server.start(self)
-	var client = own(RustWebSocketPeer.new())
-	if setup.is_valid():
-		setup.call(client)
-	client.connect_to_url(server.url())
-	await server.handshake(self, client, extra)
-	await poll_until([client], func(): return client.get_ready_state() != 0, 5.0)
-	return [client, server]
-
-
 # §13.4, godotengine/godot#107442: messages that arrive with the Close are lost.
 func test_messages_before_the_peers_close_stay_readable() -> void:
 	for server_cls in [WebSocketPeer, RustWebSocketPeer]:
@@ -87,7 +75,7 @@ func test_close_codes_1012_to_1014_are_accepted() -> void:
 
 # §13.10: a Close without status reports 0 instead of 1005.
 func test_close_without_status_reports_1005() -> void:
-	var r: Array = await _rust_client_on_fake_server()
+	var r: Array = await FakeServer.open_client(self)
 	var client = r[0]
 	r[1].send(Raw.frame(true, 0x8, PackedByteArray()))
 	await poll_until([client], func(): return client.get_ready_state() == Pair.CLOSED, 5.0)
@@ -96,7 +84,7 @@ func test_close_without_status_reports_1005() -> void:
 
 # §13.3: control-frame payloads end up inside fragmented messages.
 func test_control_frames_stay_out_of_fragmented_messages() -> void:
-	var r: Array = await _rust_client_on_fake_server()
+	var r: Array = await FakeServer.open_client(self)
 	var client = r[0]
 	r[1].send(Raw.frame(false, 0x1, Raw.text("Hel")))
 	r[1].send(Raw.frame(true, 0x9, Raw.text("XX")))
@@ -110,7 +98,7 @@ func test_control_frames_stay_out_of_fragmented_messages() -> void:
 
 # §13.2: limits are checked per frame, so a fragmented message over the limit stalls or corrupts.
 func test_fragmented_message_over_the_limit_closes_with_1009() -> void:
-	var r: Array = await _rust_client_on_fake_server()
+	var r: Array = await FakeServer.open_client(self)
 	var client = r[0]
 	var half := PackedByteArray()
 	half.resize(40000)
