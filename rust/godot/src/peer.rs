@@ -14,7 +14,7 @@ use crate::client::{self, ClientConnect, StartError};
 use crate::clock;
 use crate::live::Live;
 use crate::server::{self, ServerAccept};
-use crate::settings::Settings;
+use crate::settings::{self, Settings};
 use crate::tls_config;
 use crate::tls_options::OptTls;
 use crate::transport::StreamPeerTransport;
@@ -452,9 +452,8 @@ impl WebSocketPeer {
     #[func]
     fn set_outbound_buffer_size(&mut self, buffer_size: i32) {
         self.outbound_buffer_size = buffer_size;
-        let limit = self.settings().limits().max_outbound_buffered;
         if let Phase::Live(live) = &mut self.phase {
-            live.conn.limits_mut().max_outbound_buffered = limit;
+            live.conn.limits_mut().max_outbound_buffered = settings::outbound_limit(buffer_size);
         }
     }
 

@@ -15,7 +15,6 @@ const MAX_DRAIN_ON_REFUSAL: usize = 64 * 1024;
 pub struct ServerAccept {
     transport: Transport,
     handshake: ServerHandshake,
-    deadline: Duration,
     accepted: Option<Accepted>,
 }
 
@@ -39,7 +38,6 @@ impl ServerAccept {
         ServerAccept {
             transport: Transport::Stream(stream),
             handshake: ServerHandshake::new(limits.max_handshake_bytes, now + limits.handshake_timeout),
-            deadline: now + limits.handshake_timeout,
             accepted: None,
         }
     }
@@ -54,9 +52,9 @@ impl ServerAccept {
 
     /// `settings` is read when the request arrives (subprotocols, extra headers).
     pub fn poll(&mut self, settings: &Settings, now: Duration) -> Progress {
-        if now >= self.deadline {
+        if let Err(timeout) = self.handshake.check_deadline(now) {
             self.transport.close();
-            return Progress::Failed(HandshakeError::Timeout.to_string());
+            return Progress::Failed(timeout.to_string());
         }
         if let Transport::Stream(stream) = &mut self.transport {
             match stream.readiness() {

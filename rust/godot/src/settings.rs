@@ -32,8 +32,13 @@ impl Settings {
             max_message_size: inbound,
             max_inbound_buffered: inbound,
             max_queued_messages: self.max_queued_packets.max(1) as usize,
-            max_outbound_buffered: (self.outbound_buffer_size > 0).then_some(self.outbound_buffer_size as usize),
+            max_outbound_buffered: outbound_limit(self.outbound_buffer_size),
             ..Limits::default()
         }
     }
+}
+
+/// `outbound_buffer_size` as a limit: 0 or less means none.
+pub fn outbound_limit(outbound_buffer_size: i32) -> Option<usize> {
+    (outbound_buffer_size > 0).then_some(outbound_buffer_size as usize)
 }

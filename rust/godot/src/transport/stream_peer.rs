@@ -103,8 +103,7 @@ impl StreamPeerTransport {
         }
         let want = (available as usize).min(max).min(i32::MAX as usize) as i32;
         let result = self.stream.get_partial_data(want);
-        let err = result.get(0).and_then(|v| v.try_to::<i64>().ok()).unwrap_or(Error::FAILED.ord() as i64);
-        if err != Error::OK.ord() as i64 {
+        if result_error(&result) != Error::OK.ord() as i64 {
             return ReadOutcome::Closed;
         }
         let Some(bytes) = result.get(1).and_then(|v| v.try_to::<PackedByteArray>().ok()) else {
@@ -132,7 +131,7 @@ impl StreamPeerTransport {
             buf.as_mut_slice().copy_from_slice(data);
             self.stream.put_partial_data(buf)
         });
-        let err = result.get(0).and_then(|v| v.try_to::<i64>().ok()).unwrap_or(Error::FAILED.ord() as i64);
+        let err = result_error(&result);
         if err == Error::ERR_BUSY.ord() as i64 {
             return Ok(0);
         }
@@ -156,6 +155,11 @@ impl StreamPeerTransport {
             None => self.tcp.disconnect_from_host(),
         }
     }
+}
+
+/// The `Error` of an engine `[Error, value]` result array (FAILED if malformed).
+fn result_error(result: &VarArray) -> i64 {
+    result.get(0).and_then(|v| v.try_to::<i64>().ok()).unwrap_or(Error::FAILED.ord() as i64)
 }
 
 impl Drop for StreamPeerTransport {

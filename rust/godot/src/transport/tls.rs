@@ -42,12 +42,8 @@ impl TlsStream {
         if self.error.is_some() {
             return false;
         }
-        while self.tls.wants_write() {
-            match self.tls.write_tls(&mut self.tcp) {
-                Ok(_) => {}
-                Err(e) if would_block(&e) => break,
-                Err(e) => return self.fail(format!("TLS: sending failed: {e}")),
-            }
+        if !self.send_records() {
+            return false;
         }
         while self.tls.wants_read() {
             match self.tls.read_tls(&mut self.tcp) {
@@ -70,6 +66,11 @@ impl TlsStream {
             }
         }
         // Processing may have produced records to send (handshake, key updates).
+        self.send_records()
+    }
+
+    /// Writes the TLS records rustls has ready until the socket would block.
+    fn send_records(&mut self) -> bool {
         while self.tls.wants_write() {
             match self.tls.write_tls(&mut self.tcp) {
                 Ok(_) => {}
