@@ -3,6 +3,8 @@
 
 use godot::init::{gdextension, ExtensionLibrary, InitStage};
 
+#[cfg(test)]
+mod alloc_count;
 mod cert_verifier;
 mod class_enums;
 mod client;
@@ -17,6 +19,10 @@ mod tls_options;
 mod transport;
 
 pub use peer::WebSocketPeer;
+
+#[cfg(test)]
+#[global_allocator]
+static ALLOCATOR: alloc_count::CountingAllocator = alloc_count::CountingAllocator;
 
 struct WebSocketRs;
 

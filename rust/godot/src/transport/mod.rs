@@ -7,6 +7,10 @@ pub mod readiness;
 pub mod stream_peer;
 pub mod tcp_connect;
 pub mod tls;
+mod tls_record;
+mod tls_session;
+#[cfg(test)]
+mod tls_test_identity;
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
