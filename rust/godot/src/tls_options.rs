@@ -2,7 +2,7 @@
 //! gdext can't default an `Option<Gd<T>>` argument (it requires `GodotImmutable`,
 //! which the orphan rule keeps us from implementing), so a local newtype carries it.
 
-use godot::classes::{FileAccess, ProjectSettings, TlsOptions, X509Certificate};
+use godot::classes::{Engine, FileAccess, ProjectSettings, TlsOptions, X509Certificate};
 use godot::meta::conv::ByValue;
 use godot::meta::error::ConvertError;
 use godot::meta::shape::GodotShape;
@@ -59,9 +59,14 @@ impl OptTls {
 }
 
 /// The whole chain as PEM. On 4.6.3 `save_to_string()` ends in U+FFFD (an
-/// engine quirk), which is cut off.
+/// engine quirk), which is cut off; the engine also logs "Unicode parsing
+/// error" for it on every call, so its error printing is paused around the call.
 fn pem(mut certificate: Gd<X509Certificate>) -> Vec<u8> {
+    let mut engine = Engine::singleton();
+    let printing = engine.is_printing_error_messages();
+    engine.set_print_error_messages(false);
     let text = certificate.save_to_string().to_string();
+    engine.set_print_error_messages(printing);
     text.trim_end_matches(['\u{FFFD}', '\0']).as_bytes().to_vec()
 }
 
