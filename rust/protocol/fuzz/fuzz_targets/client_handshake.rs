@@ -44,15 +44,9 @@ fuzz_target!(|data: &[u8]| {
     for piece in common::pieces(body, sizes) {
         fed.extend_from_slice(piece);
         match handshake.receive(piece) {
-            Ok(None) => {
-                assert!(fed.len() < limit, "{} bytes buffered, limit {limit}", fed.len());
-                assert!(common::header_end(&fed).is_none(), "a complete header block was not answered");
-            }
+            Ok(None) => common::check_waiting_handshake(&fed, limit),
             Ok(Some(outcome)) => {
-                assert!(fed.ends_with(&outcome.leftover), "leftover is not a suffix of the input");
-                let head = fed.len() - outcome.leftover.len();
-                assert_eq!(common::header_end(&fed), Some(head), "the response does not end at the first blank line");
-                assert!(head <= limit, "accepted a {head}-byte header block, limit {limit}");
+                common::check_finished_handshake(&fed, &outcome.leftover, limit);
                 let trimmed: Vec<&str> = protocols.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect();
                 assert!(
                     outcome.protocol.is_empty() || trimmed.contains(&outcome.protocol.as_str()),

@@ -1,4 +1,5 @@
-//! Shared by the fuzz targets: how an input is read.
+//! Shared by the fuzz targets: how an input is read, and what every
+//! handshake parser must do with the bytes it was fed.
 //!
 //! Every input starts with a few configuration bytes, then three piece sizes,
 //! then the body. The body is fed in pieces whose sizes cycle through the three
@@ -53,4 +54,20 @@ impl<'a> Iterator for Pieces<'a> {
 /// Index just past the first blank line (`\r\n\r\n`) of `bytes`.
 pub fn header_end(bytes: &[u8]) -> Option<usize> {
     bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
+}
+
+/// A handshake still waiting after `fed`: it holds less than `limit` bytes and
+/// has not seen the end of the header block.
+pub fn check_waiting_handshake(fed: &[u8], limit: usize) {
+    assert!(fed.len() < limit, "{} bytes buffered, limit {limit}", fed.len());
+    assert!(header_end(fed).is_none(), "a complete header block was not answered");
+}
+
+/// A handshake that finished after `fed`: it ended at the first blank line,
+/// within `limit`, and handed back exactly the rest as `leftover`.
+pub fn check_finished_handshake(fed: &[u8], leftover: &[u8], limit: usize) {
+    assert!(fed.ends_with(leftover), "leftover is not a suffix of the input");
+    let head = fed.len() - leftover.len();
+    assert_eq!(header_end(fed), Some(head), "the header block does not end at the first blank line");
+    assert!(head <= limit, "accepted a {head}-byte header block, limit {limit}");
 }

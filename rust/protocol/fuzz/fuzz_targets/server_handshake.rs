@@ -58,19 +58,13 @@ fuzz_target!(|data: &[u8]| {
     for piece in common::pieces(body, sizes) {
         fed.extend_from_slice(piece);
         match handshake.receive(piece) {
-            Ok(None) => {
-                assert!(fed.len() < limit, "{} bytes buffered, limit {limit}", fed.len());
-                assert!(common::header_end(&fed).is_none(), "a complete header block was not answered");
-            }
+            Ok(None) => common::check_waiting_handshake(&fed, limit),
             Err(e) => {
                 check_refusal(&e);
                 return;
             }
             Ok(Some(request)) => {
-                assert!(fed.ends_with(&request.leftover), "leftover is not a suffix of the input");
-                let head = fed.len() - request.leftover.len();
-                assert_eq!(common::header_end(&fed), Some(head), "the request does not end at the first blank line");
-                assert!(head <= limit, "accepted a {head}-byte header block, limit {limit}");
+                common::check_finished_handshake(&fed, &request.leftover, limit);
                 let protocol = match request.select_protocol(&supported) {
                     Ok(p) => p,
                     Err(e) => {
