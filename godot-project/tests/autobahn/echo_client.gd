@@ -8,25 +8,10 @@
 # Quits with 1 on its own errors (bad arguments, a connection that cannot start or
 # never ends, a case count that is not a number, an unexpected send/read error);
 # how each case went is wstest's business.
-extends SceneTree
+extends "res://tests/autobahn/echo_peer.gd"
 
-const BUFFER_SIZE := 1 << 26  # 64 MiB: Autobahn 9.* sends messages of up to 16 MiB
-const MAX_QUEUED_PACKETS := 1 << 16
-## Polls per frame at most; a frame ends early once a poll brings nothing new.
-const POLLS_PER_FRAME := 32
 ## A connection not CLOSED after this long is given up on (an error).
 const SESSION_TIMEOUT_MS := 120_000
-
-var errors := 0
-
-
-func _initialize() -> void:
-	# Headless Godot sleeps low_processor_usage_mode_sleep_usec every frame (it cannot
-	# draw), which would pace every round trip; Autobahn 9.7/9.8 make 1000 of them per case.
-	OS.low_processor_usage_mode = false
-	OS.low_processor_usage_mode_sleep_usec = 0
-	Engine.max_fps = 0
-	_main.call_deferred()
 
 
 func _main() -> void:
@@ -62,10 +47,7 @@ func _main() -> void:
 ## when `echo`, else collecting them (as text). Returns the collected messages, or
 ## null when the connection could not start or did not end in time.
 func _session(url: String, echo: bool):
-	var peer := RustWebSocketPeer.new()
-	peer.inbound_buffer_size = BUFFER_SIZE
-	peer.outbound_buffer_size = BUFFER_SIZE
-	peer.max_queued_packets = MAX_QUEUED_PACKETS
+	var peer := _new_peer()
 	var err := peer.connect_to_url(url)
 	if err != OK:
 		_error("%s: connect_to_url failed: %s" % [url, error_string(err)])
@@ -85,18 +67,8 @@ func _session(url: String, echo: bool):
 					_error("%s: get_packet failed: %s" % [url, error_string(peer.get_packet_error())])
 					break
 				got += 1
-				var is_text := peer.was_string_packet()
 				if echo:
-					if is_text:
-						err = peer.send(packet, RustWebSocketPeer.WRITE_MODE_TEXT)
-					else:
-						# Not put_packet(): the engine's PacketPeer.put_packet() drops empty
-						# packets before they reach the peer (Autobahn 1.2.1 sends one).
-						err = peer.send(packet, RustWebSocketPeer.WRITE_MODE_BINARY)
-					# FAILED: the connection ended (the peer closed or failed it) while
-					# messages it had sent before were still unread: nothing to echo to.
-					if err != OK and err != FAILED:
-						_error("%s: send of %d bytes failed: %s" % [url, packet.size(), error_string(err)])
+					_echo(peer, packet, url + ": ")
 				else:
 					received.append(packet.get_string_from_utf8())
 				state = peer.get_ready_state()
@@ -109,7 +81,3 @@ func _session(url: String, echo: bool):
 		await process_frame
 	return null
 
-
-func _error(what: String) -> void:
-	errors += 1
-	printerr("echo_client: ERROR: " + what)

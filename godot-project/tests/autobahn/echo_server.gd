@@ -5,26 +5,11 @@
 # RustWebSocketPeer (accept_stream), echoes every message back with its type and
 # drops peers once CLOSED. Runs until killed. Quits with 1 if it cannot listen;
 # other errors of its own are printed as "echo_server: ERROR: ...".
-extends SceneTree
-
-const BUFFER_SIZE := 1 << 26  # 64 MiB: Autobahn 9.* sends messages of up to 16 MiB
-const MAX_QUEUED_PACKETS := 1 << 16
-## Polls per frame at most; a frame ends early once a round brings nothing new.
-const POLLS_PER_FRAME := 32
+extends "res://tests/autobahn/echo_peer.gd"
 
 var tcp := TCPServer.new()
 var peers: Array[RustWebSocketPeer] = []
 var accepted := 0
-var errors := 0
-
-
-func _initialize() -> void:
-	# Headless Godot sleeps low_processor_usage_mode_sleep_usec every frame (it cannot
-	# draw), which would pace every round trip; Autobahn 9.7/9.8 make 1000 of them per case.
-	OS.low_processor_usage_mode = false
-	OS.low_processor_usage_mode_sleep_usec = 0
-	Engine.max_fps = 0
-	_main.call_deferred()
 
 
 func _main() -> void:
@@ -60,10 +45,7 @@ func _accept() -> void:
 		if connection == null:
 			_error("take_connection returned null")
 			return
-		var peer := RustWebSocketPeer.new()
-		peer.inbound_buffer_size = BUFFER_SIZE
-		peer.outbound_buffer_size = BUFFER_SIZE
-		peer.max_queued_packets = MAX_QUEUED_PACKETS
+		var peer := _new_peer()
 		var err := peer.accept_stream(connection)
 		if err != OK:
 			_error("accept_stream failed: %s" % error_string(err))
@@ -83,20 +65,6 @@ func _poll_all() -> int:
 				_error("get_packet failed: %s" % error_string(peer.get_packet_error()))
 				break
 			got += 1
-			var err: Error
-			if peer.was_string_packet():
-				err = peer.send(packet, RustWebSocketPeer.WRITE_MODE_TEXT)
-			else:
-				# Not put_packet(): the engine's PacketPeer.put_packet() drops empty
-				# packets before they reach the peer (Autobahn 1.2.1 sends one).
-				err = peer.send(packet, RustWebSocketPeer.WRITE_MODE_BINARY)
-			# FAILED: the connection ended (the peer closed or failed it) while
-			# messages it had sent before were still unread: nothing to echo to.
-			if err != OK and err != FAILED:
-				_error("send of %d bytes failed: %s" % [packet.size(), error_string(err)])
+			_echo(peer, packet, "")
 	return got
 
-
-func _error(what: String) -> void:
-	errors += 1
-	printerr("echo_server: ERROR: " + what)
