@@ -338,6 +338,18 @@ func _open_pair(cls: String, tcp: TCPServer, url: String, buffer := 0, tls := fa
 	return []
 
 
+## One open pair of `cls` with BIG_BUFFER buffers, over its own loopback listener; [] on failure.
+func _loopback_pair(cls: String, path: String, tls: bool) -> Array:
+	var tcp := TCPServer.new()
+	var port := _listen(tcp)
+	if port == 0:
+		return []
+	var url := ("wss://localhost:%d/%s" if tls else "ws://127.0.0.1:%d/%s") % [port, path]
+	var pair := _open_pair(cls, tcp, url, BIG_BUFFER, tls)
+	tcp.stop()
+	return pair
+
+
 func _close_pair(pair: Array) -> void:
 	for p in pair:
 		p.close(-1)
@@ -346,13 +358,7 @@ func _close_pair(pair: Array) -> void:
 # --- echo (ws and wss) -----------------------------------------------------------------------
 
 func _measure_echo(cls: String, size: int, text: bool, tls: bool) -> Dictionary:
-	var tcp := TCPServer.new()
-	var port := _listen(tcp)
-	if port == 0:
-		return {}
-	var url := ("wss://localhost:%d/bench" if tls else "ws://127.0.0.1:%d/bench") % port
-	var pair := _open_pair(cls, tcp, url, BIG_BUFFER, tls)
-	tcp.stop()
+	var pair := _loopback_pair(cls, "bench", tls)
 	if pair.is_empty():
 		return {}
 	var client = pair[0]
@@ -426,12 +432,7 @@ func _measure_echo(cls: String, size: int, text: bool, tls: bool) -> Dictionary:
 # --- one-way streaming -----------------------------------------------------------------------
 
 func _measure_stream(cls: String, size: int, c2s: bool) -> Dictionary:
-	var tcp := TCPServer.new()
-	var port := _listen(tcp)
-	if port == 0:
-		return {}
-	var pair := _open_pair(cls, tcp, "ws://127.0.0.1:%d/stream" % port, BIG_BUFFER)
-	tcp.stop()
+	var pair := _loopback_pair(cls, "stream", false)
 	if pair.is_empty():
 		return {}
 	var sender = pair[0] if c2s else pair[1]
