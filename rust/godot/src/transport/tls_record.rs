@@ -135,20 +135,23 @@ impl RecordKey {
         }
         let sealed_from = out.len();
         out.extend_from_slice(payload);
-        let aad = match self.version {
+        let mut aad = [0u8; 13];
+        let aad_len = match self.version {
             Version::Tls13 => {
                 out.push(content_type);
-                let mut aad = [0u8; 13];
                 aad[..HEADER_LEN].copy_from_slice(&header);
-                (aad, HEADER_LEN)
+                HEADER_LEN
             }
-            Version::Tls12 => (self.tls12_aad(content_type, payload.len()), 13),
+            Version::Tls12 => {
+                aad = self.tls12_aad(content_type, payload.len());
+                aad.len()
+            }
         };
         let tag = self
             .key
             .seal_in_place_separate_tag(
                 Nonce::assume_unique_for_key(nonce),
-                Aad::from(&aad.0[..aad.1]),
+                Aad::from(&aad[..aad_len]),
                 &mut out[sealed_from..],
             )
             // ring fails only past its own per-key size limits, far above one record.
