@@ -632,7 +632,7 @@ fn encode_into(data: &mut EncodeTlsData<'_, ClientConnectionData>, out: &mut Vec
 }
 
 /// One line that names the cause of a TLS failure.
-pub fn describe(e: &rustls::Error) -> String {
+fn describe(e: &rustls::Error) -> String {
     use rustls::{CertificateError, Error};
     match e {
         Error::InvalidCertificate(CertificateError::NotValidForName) => {
