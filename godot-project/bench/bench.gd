@@ -792,7 +792,10 @@ func _json_safe(v):
 
 
 func _machine_info() -> Dictionary:
-	var lib := "res://addons/websocket_rs/bin/libwebsocket_rs.so"
+	# The library an editor build loads: the .gdextension's debug entry.
+	var gdextension := ConfigFile.new()
+	gdextension.load("res://addons/websocket_rs/websocket_rs.gdextension")
+	var lib := "res://addons/websocket_rs/" + str(gdextension.get_value("libraries", "linux.debug.x86_64", "?"))
 	var lib_info := "?"
 	var lib_size := -1
 	var lib_mtime := 0
