@@ -1,120 +1,122 @@
-//! The editor help page. gdext's `register-docs` turns the doc comments into the
-//! class reference, but knows nothing of the enums we register by hand; this adds
-//! their values' descriptions and registers the complete page again (the last
-//! page loaded for a class wins).
+//! The editor help page: the class reference, written by hand in Godot's class XML
+//! format (`doc_classes/`), and loaded into the editor's help at Editor-level init.
+//!
+//! Why not gdext's `register-docs`: it loads its page at every Editor init, also when a
+//! headless first import loads the library late, which is the case that aborts Godot
+//! 4.6 (see `first_import.rs`). A page of our own is loaded only when it is safe, and it
+//! can carry what generated docs cannot: defaults, a code example, a tutorial link.
 
-const CONSTANTS: &[(&str, i64, &str, &str)] = &[
-    ("WRITE_MODE_TEXT", 0, "WriteMode", "Messages are sent as text frames (only valid UTF-8 is allowed)."),
-    ("WRITE_MODE_BINARY", 1, "WriteMode", "Messages are sent as binary frames (any bytes)."),
-    ("STATE_CONNECTING", 0, "State", "The socket has been created; the connection is not open yet."),
-    ("STATE_OPEN", 1, "State", "The connection is open and ready to communicate."),
-    ("STATE_CLOSING", 2, "State", "The connection is closing: a Close frame was sent and the answer is awaited."),
-    ("STATE_CLOSED", 3, "State", "The connection is closed or could not be opened."),
-];
+/// The class reference page of `RustWebSocketPeer`.
+pub const PEER_PAGE: &str = include_str!("../doc_classes/RustWebSocketPeer.xml");
 
-/// gdext writes Rust types into the page; the editor shows Godot's.
-const GODOT_TYPES: &[(&str, &str)] = &[
-    (r#"<return type="Error" />"#, r#"<return type="int" enum="Error" />"#),
-    (r#"<return type="State" />"#, r#"<return type="int" enum="RustWebSocketPeer.State" />"#),
-    (r#"<return type="()" />"#, r#"<return type="void" />"#),
-    (r#"<return type="i32" />"#, r#"<return type="int" />"#),
-    (r#"<return type="f64" />"#, r#"<return type="float" />"#),
-    (r#"<return type="GString" />"#, r#"<return type="String" />"#),
-    (r#"name="tls_client_options" type="OptTls""#, r#"name="tls_client_options" type="TLSOptions" default="null""#),
-    (
-        r#"name="write_mode" type="WriteMode""#,
-        r#"name="write_mode" type="int" enum="RustWebSocketPeer.WriteMode" default="1""#,
-    ),
-    (r#"name="code" type="i32""#, r#"name="code" type="int" default="1000""#),
-    (r#"name="reason" type="GString""#, r#"name="reason" type="String" default="&quot;&quot;""#),
-    (r#"type="Option &lt; Gd &lt; StreamPeer &gt;&gt;""#, r#"type="StreamPeer""#),
-    (r#"type="GString""#, r#"type="String""#),
-    (r#"type="i32""#, r#"type="int""#),
-    (r#"type="f64""#, r#"type="float""#),
-];
-
-/// The complete class reference page of `class`, as XML.
-pub fn class_xml(class: &str) -> Option<String> {
-    let marker = format!("<class name=\"{class}\"");
-    let xml = godot::docs::__gather_xml_docs().find(|xml| xml.contains(&marker))?;
-    let constants: String = CONSTANTS
-        .iter()
-        .map(|(name, value, enumeration, doc)| {
-            format!("<constant name=\"{name}\" value=\"{value}\" enum=\"{enumeration}\">{doc}</constant>")
-        })
-        .collect();
-    let xml = GODOT_TYPES.iter().fold(xml, |xml, (rust, godot)| xml.replace(rust, godot));
-    Some(xml.replacen("\n<members>", &format!("\n<constants>{constants}</constants>\n<members>"), 1))
-}
-
-/// Loads the page into the editor's help (editor builds only).
-pub fn register(class: &str) {
-    let Some(xml) = class_xml(class) else { return };
+/// Loads a class reference page into the editor's help (editor builds only).
+pub fn register(page: &str) {
     // SAFETY: called on the main thread during Editor-level initialisation, after
-    // gdext initialised the binding; `xml` is valid UTF-8 and its length is passed.
+    // gdext initialised the binding; `page` is valid UTF-8 and its length is passed.
     unsafe {
         godot::sys::interface_fn!(editor_help_load_xml_from_utf8_chars_and_len)(
-            xml.as_ptr() as *const std::ffi::c_char,
-            xml.len() as i64,
+            page.as_ptr() as *const std::ffi::c_char,
+            page.len() as i64,
         );
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::collections::BTreeSet;
 
-    fn between<'a>(xml: &'a str, start: &str, end: &str) -> &'a str {
-        let from = xml.find(start).unwrap_or_else(|| panic!("{start} in the page")) + start.len();
-        &xml[from..from + xml[from..].find(end).expect("closing tag")]
+    use super::PEER_PAGE;
+    use crate::class_enums::{State, WriteMode};
+
+    fn text(node: roxmltree::Node) -> String {
+        node.text().unwrap_or_default().trim().to_string()
+    }
+
+    fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> roxmltree::Node<'a, 'i> {
+        node.children().find(|c| c.has_tag_name(name)).unwrap_or_else(|| panic!("<{name}> in the page"))
+    }
+
+    /// The names of the class's `#[func]`s and of its `#[var]` fields, read from its source.
+    fn class_source() -> (BTreeSet<String>, BTreeSet<String>) {
+        let source = include_str!("peer.rs");
+        let mut funcs = BTreeSet::new();
+        let mut vars = BTreeSet::new();
+        let mut lines = source.lines().map(str::trim);
+        while let Some(line) = lines.next() {
+            if line == "#[func]" || line == "#[var(get, set)]" {
+                let item = lines.next().expect("an item after the attribute");
+                let name = if line == "#[func]" {
+                    item.split("fn ").nth(1).and_then(|rest| rest.split('(').next())
+                } else {
+                    item.split(':').next()
+                };
+                let name = name.expect("a name").trim().to_string();
+                if line == "#[func]" {
+                    funcs.insert(name)
+                } else {
+                    vars.insert(name)
+                };
+            }
+        }
+        (funcs, vars)
     }
 
     #[test]
-    fn the_page_documents_the_class_every_method_property_and_enum_value() {
-        let xml = class_xml("RustWebSocketPeer").expect("a page for RustWebSocketPeer");
-        assert!(!between(&xml, "<brief_description>", "</brief_description>").trim().is_empty());
-        for method in [
-            "accept_stream",
-            "close",
-            "connect_to_url",
-            "get_close_code",
-            "get_close_reason",
-            "get_connected_host",
-            "get_connected_port",
-            "get_current_outbound_buffered_amount",
-            "get_ready_state",
-            "get_requested_url",
-            "get_selected_protocol",
-            "poll",
-            "send",
-            "send_text",
-            "set_no_delay",
-            "was_string_packet",
-        ] {
-            let entry = between(&xml, &format!("<method name=\"{method}\""), "</method>");
-            assert!(!between(entry, "<description>", "</description>").trim().is_empty(), "{method} is documented");
+    fn the_page_documents_every_method_property_and_constant_of_the_class() {
+        let doc = roxmltree::Document::parse(PEER_PAGE).expect("the page is well-formed XML");
+        let class = doc.root_element();
+        assert_eq!(class.attribute("name"), Some("RustWebSocketPeer"));
+        assert_eq!(class.attribute("inherits"), Some("PacketPeerExtension"));
+        assert!(!text(child(class, "brief_description")).is_empty());
+        let description = text(child(class, "description"));
+        assert!(description.contains("[codeblock]") && description.contains("RustWebSocketPeer.new()"));
+        assert!(child(class, "tutorials").children().any(|l| l.has_tag_name("link")));
+
+        let (funcs, vars) = class_source();
+        let accessors: BTreeSet<String> = vars.iter().flat_map(|v| [format!("get_{v}"), format!("set_{v}")]).collect();
+        let methods: BTreeSet<String> = funcs.difference(&accessors).cloned().collect();
+        assert!(methods.len() >= 16, "the class source was read: {methods:?}");
+
+        let documented: BTreeSet<String> = child(class, "methods")
+            .children()
+            .filter(|m| m.has_tag_name("method"))
+            .map(|m| {
+                let name = m.attribute("name").unwrap().to_string();
+                assert!(text(child(m, "description")).len() > 20, "{name} is described");
+                assert!(child(m, "return").attribute("type").is_some(), "{name} has a return type");
+                name
+            })
+            .collect();
+        assert_eq!(documented, methods, "documented methods = the class's #[func]s");
+
+        let engine_defaults = [
+            ("handshake_headers", "PackedStringArray()"),
+            ("heartbeat_interval", "0.0"),
+            ("inbound_buffer_size", "65535"),
+            ("max_queued_packets", "4096"),
+            ("outbound_buffer_size", "65535"),
+            ("supported_protocols", "PackedStringArray()"),
+        ];
+        let members: Vec<_> = child(class, "members").children().filter(|m| m.has_tag_name("member")).collect();
+        assert_eq!(members.len(), vars.len());
+        for (name, default) in engine_defaults {
+            assert!(vars.contains(name), "{name} is a property of the class");
+            let member = members.iter().find(|m| m.attribute("name") == Some(name)).expect("member");
+            assert_eq!(member.attribute("default"), Some(default), "{name} default");
+            assert!(text(*member).len() > 20, "{name} is described");
         }
-        for property in [
-            "handshake_headers",
-            "heartbeat_interval",
-            "inbound_buffer_size",
-            "max_queued_packets",
-            "outbound_buffer_size",
-            "supported_protocols",
-        ] {
-            let entry = between(&xml, &format!("<member name=\"{property}\""), "</member>");
-            let text = &entry[entry.find('>').expect("end of the member tag") + 1..];
-            assert!(text.trim().len() > 20, "{property} is documented");
+
+        let constants: Vec<_> = child(class, "constants").children().filter(|c| c.has_tag_name("constant")).collect();
+        let registered =
+            State::CONSTANTS.iter().map(|c| ("State", c)).chain(WriteMode::CONSTANTS.iter().map(|c| ("WriteMode", c)));
+        let mut count = 0;
+        for (enumeration, (name, value)) in registered {
+            let constant = constants.iter().find(|c| c.attribute("name") == Some(name)).expect("constant");
+            assert_eq!(constant.attribute("value"), Some(value.to_string().as_str()), "{name}");
+            assert_eq!(constant.attribute("enum"), Some(enumeration), "{name}");
+            assert!(text(*constant).len() > 20, "{name} is described");
+            count += 1;
         }
-        for rust_type in ["GString", "i32", "f64", "OptTls", "Option &lt;", "\"()\""] {
-            assert!(!xml.contains(rust_type), "no Rust type {rust_type} left in the page");
-        }
-        assert!(xml.contains(
-            r#"<param index="1" name="write_mode" type="int" enum="RustWebSocketPeer.WriteMode" default="1" />"#
-        ));
-        for (name, ..) in CONSTANTS {
-            let entry = between(&xml, &format!("<constant name=\"{name}\""), "</constant>");
-            assert!(entry.len() > 20, "{name} is documented");
-        }
+        assert_eq!(constants.len(), count, "no constant documented that the class lacks");
     }
 }
