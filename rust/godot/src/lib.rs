@@ -10,6 +10,7 @@ mod class_enums;
 mod client;
 mod clock;
 mod docs;
+mod first_import;
 mod live;
 mod peer;
 mod server;
@@ -33,9 +34,14 @@ unsafe impl ExtensionLibrary for WebSocketRs {
         if stage == InitStage::Scene {
             class_enums::register::<WebSocketPeer>();
         }
-        // gdext loaded the doc comments at this stage already; complete the page.
-        if stage == InitStage::Editor {
-            docs::register("RustWebSocketPeer");
+        if stage == InitStage::Editor && first_import::on_editor_init() {
+            docs::register(docs::PEER_PAGE);
+        }
+    }
+
+    fn on_stage_deinit(stage: InitStage) {
+        if stage == InitStage::MainLoop {
+            first_import::on_main_loop_shutdown();
         }
     }
 }
