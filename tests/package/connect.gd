@@ -40,8 +40,8 @@ func _process(_delta: float) -> void:
 				client.put_packet(PackedByteArray([0, 1, 2, 255]))
 				sent = true
 			while client.get_available_packet_count() > 0:
-				var text := client.was_string_packet()
 				var data := client.get_packet()
+				var text := client.was_string_packet()  # describes the packet just read
 				got.append(data.get_string_from_utf8() if text else data)
 			if got.size() == 2:
 				client.close(1000, "done")
