@@ -12,6 +12,7 @@ mod clock;
 mod docs;
 mod first_import;
 mod live;
+mod multiplayer_peer;
 mod peer;
 mod server;
 mod settings;
@@ -35,7 +36,7 @@ unsafe impl ExtensionLibrary for WebSocketRs {
             class_enums::register::<WebSocketPeer>();
         }
         if stage == InitStage::Editor && first_import::on_editor_init() {
-            docs::register(docs::PEER_PAGE);
+            docs::PAGES.iter().for_each(|page| docs::register(page));
         }
     }
 

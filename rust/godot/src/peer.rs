@@ -19,6 +19,9 @@ use crate::tls_config;
 use crate::tls_options::OptTls;
 use crate::transport::StreamPeerTransport;
 
+mod for_multiplayer;
+pub use for_multiplayer::PeerConfig;
+
 enum Phase {
     Idle,
     Connecting(Box<ClientConnect>),

@@ -1,0 +1,283 @@
+# RustWebSocketMultiplayerPeer under the high-level multiplayer API (SceneMultiplayer,
+# RPCs), wire-compatible with the engine's WebSocketMultiplayerPeer: each session runs
+# with every mix of engine and Rust classes for the server and two clients, and must
+# observe what engine-only sessions observe.
+extends "res://tests/test_case.gd"
+
+const Game := preload("res://tests/multiplayer/game.gd")
+const TlsServer := preload("res://tests/tls_server.gd")
+
+## [server, client a, client b]
+const MIXES := [
+	["engine", "engine", "engine"],
+	["rust", "rust", "rust"],
+	["rust", "engine", "rust"],
+	["engine", "rust", "engine"],
+	["engine", "rust", "rust"],
+]
+
+var _games: Array = []
+
+
+func _cls(name: String):
+	return RustWebSocketMultiplayerPeer if name == "rust" else WebSocketMultiplayerPeer
+
+
+func _game(side: String, cls):
+	var game = Game.new(tree, side, cls)
+	_games.append(game)
+	return game
+
+
+func _free_games() -> void:
+	for game in _games:
+		game.free_all(tree)
+	_games.clear()
+	await frame()
+
+
+## Frames until `condition` holds (SceneTree polls every SceneMultiplayer each frame).
+func _until(condition: Callable, timeout_s := 5.0) -> bool:
+	var deadline := Time.get_ticks_msec() + int(timeout_s * 1000)
+	while not condition.call():
+		if Time.get_ticks_msec() > deadline:
+			return false
+		await frame()
+	return true
+
+
+## A server on a free port (the multiplayer peers don't report theirs).
+func _listen(server, tls_options = null) -> int:
+	for attempt in 20:
+		var port := 20000 + randi() % 40000
+		if server.peer.create_server(port, "127.0.0.1", tls_options) == OK:
+			return port
+	return 0
+
+
+## Events with IDs replaced by role names, so sessions with random IDs compare.
+func _named(events: Array, roles: Dictionary) -> Array:
+	var out := []
+	for event in events:
+		var named: Array = event.duplicate()
+		if named.size() > 1:
+			named[1] = roles.get(named[1], "unknown id")
+		out.append(named)
+	return out
+
+
+func _named_calls(calls: Array, roles: Dictionary) -> Array:
+	return calls.map(func(c): return [roles.get(c[0], "unknown id"), c[1]])
+
+
+func _has(game, event: Array) -> bool:
+	return game.events.has(event)
+
+
+## Server and two clients: IDs, signals on every side, RPCs both ways, relay between
+## clients, many reliable RPCs in order, a graceful disconnect_peer and the server's close().
+func _session(mix: Array, scheme := "ws", tls_server = null, tls_client = null) -> Dictionary:
+	var obs := {}
+	var server = _game("server", _cls(mix[0]))
+	var a = _game("a", _cls(mix[1]))
+	var b = _game("b", _cls(mix[2]))
+	var port := _listen(server, tls_server)
+	obs["listening"] = port > 0
+	server.attach()
+	var url := "%s://%s:%d" % [scheme, "localhost" if scheme == "wss" else "127.0.0.1", port]
+	obs["create_client"] = [a.peer.create_client(url, tls_client), b.peer.create_client(url, tls_client)]
+	a.attach()
+	b.attach()
+	obs["connected"] = await _until(func():
+		return a.id() > 1 and b.id() > 1 and _has(a, ["peer_connected", b.id()]) \
+			and _has(b, ["peer_connected", a.id()]) and _has(a, ["connected_to_server"]) \
+			and _has(b, ["connected_to_server"]) and server.events.size() >= 2)
+	var roles := {1: "server", a.id(): "a", b.id(): "b"}
+	obs["ids"] = [server.id(), a.id() >= 2, b.id() >= 2, a.id() != b.id()]
+	obs["status"] = [server.peer.get_connection_status(), a.peer.get_connection_status()]
+	obs["is_server"] = [server.api.is_server(), a.api.is_server()]
+	obs["relay"] = [server.peer.is_server_relay_supported(), a.peer.is_server_relay_supported()]
+	obs["server_events"] = _named(server.events, roles)
+	obs["server_events"].sort()
+	obs["a_events"] = _named(a.events, roles)
+	obs["b_events"] = _named(b.events, roles)
+	obs["peer_address"] = server.peer.get_peer_address(a.id())
+	obs["peer_port_is_clients"] = server.peer.get_peer_port(a.id()) > 0 and server.peer.get_peer_port(a.id()) != port
+	obs["get_peer"] = [server.peer.get_peer(a.id()) != null, a.peer.get_peer(1) != null]
+
+	# RPCs: to everyone (relayed by the server), to the server, from the server.
+	a.game.rpc("say", "from a")
+	b.game.rpc_id(1, "say", "b to server")
+	server.game.rpc("say", "from server")
+	for n in 50:
+		server.game.rpc_id(b.id(), "count", n)
+		a.game.rpc_id(b.id(), "count", 100 + n)
+	obs["rpcs_arrived"] = await _until(func(): return b.game.calls.size() >= 102 and server.game.calls.size() >= 3)
+	obs["server_calls"] = _named_calls(server.game.calls, roles)
+	obs["server_calls"].sort()
+	obs["a_calls"] = _named_calls(a.game.calls, roles)
+	obs["a_calls"].sort()
+	var b_calls := _named_calls(b.game.calls, roles)
+	obs["b_from_server_in_order"] = b_calls.filter(func(c): return c[0] == "server" and c[1] is int)
+	obs["b_from_a_in_order"] = b_calls.filter(func(c): return c[0] == "a" and c[1] is int)
+	obs["b_says"] = b_calls.filter(func(c): return c[1] is String)
+	obs["b_says"].sort()
+
+	# The server lets client a go: everyone hears of it.
+	server.peer.disconnect_peer(a.id())
+	obs["a_gone"] = await _until(func():
+		return _has(server, ["peer_disconnected", roles.find_key("a")]) and _has(b, ["peer_disconnected", roles.find_key("a")]) \
+			and _has(a, ["server_disconnected"]))
+	obs["a_after"] = [a.peer.get_connection_status(), a.id()]
+	# The server shuts down: b hears of it.
+	server.peer.close()
+	obs["server_gone"] = await _until(func(): return _has(b, ["server_disconnected"]))
+	obs["b_events_end"] = _named(b.events, roles).slice(-1)
+	obs["server_status_after_close"] = server.peer.get_connection_status()
+	await _free_games()
+	return obs
+
+
+func _differential(session: Callable) -> void:
+	var baseline = null
+	for mix in MIXES:
+		var observed: Dictionary = await session.call(mix)
+		var label := "server %s, clients %s and %s" % mix
+		if baseline == null:
+			baseline = observed
+			if OS.get_environment("TEST_VERBOSE") != "":
+				print("  baseline: ", observed)
+			for key in ["listening", "connected", "rpcs_arrived", "a_gone", "server_gone"]:
+				check_eq(observed.get(key), true, "%s (engine only): %s" % [label, key])
+			continue
+		for key in baseline:
+			check_eq(observed.get(key), baseline[key], "%s: %s" % [label, key])
+
+
+func test_session_matches_the_engine_in_every_mix_of_classes() -> void:
+	await _differential(func(mix): return await _session(mix))
+
+
+func test_wss_session_with_tls_options_on_both_sides() -> void:
+	var creds: Array = TlsServer.credentials()
+	var server_tls := TLSOptions.server(creds[0], creds[1])
+	var client_tls := TLSOptions.client(creds[1])
+	await _differential(func(mix): return await _session(mix, "wss", server_tls, client_tls))
+
+
+## What a client does with a first message that is not a valid ID, for both classes.
+func _client_against_raw_server(client_cls, first_message: PackedByteArray) -> Array:
+	var tcp: TCPServer = own(TCPServer.new())
+	tcp.listen(0, "127.0.0.1")
+	var client = _game("client", client_cls)
+	client.peer.create_client("ws://127.0.0.1:%d" % tcp.get_local_port())
+	client.attach()
+	var server: RustWebSocketPeer = own(RustWebSocketPeer.new())
+	await _until(func(): return tcp.is_connection_available())
+	server.accept_stream(tcp.take_connection())
+	await _until(func():
+		server.poll()
+		return server.get_ready_state() == RustWebSocketPeer.STATE_OPEN)
+	server.put_packet(first_message)
+	await _until(func():
+		server.poll()
+		return not client.events.is_empty(), 3.0)
+	var seen: Array = client.events.duplicate()
+	await _free_games()
+	return seen
+
+
+func test_client_drops_a_server_whose_first_message_is_not_a_peer_id() -> void:
+	var bad := {
+		"3 bytes": PackedByteArray([2, 0, 0]),
+		"5 bytes": PackedByteArray([2, 0, 0, 0, 0]),
+		"ID 1": PackedByteArray([1, 0, 0, 0]),
+		"ID -5": PackedByteArray([251, 255, 255, 255]),
+	}
+	for what in bad:
+		for cls_name in ["engine", "rust"]:
+			var seen := await _client_against_raw_server(_cls(cls_name), bad[what])
+			check_eq(seen, [["connection_failed"]], "%s client, first message %s" % [cls_name, what])
+	var good := await _client_against_raw_server(RustWebSocketMultiplayerPeer, PackedByteArray([7, 0, 0, 0]))
+	check_eq(good, [["connected_to_server"], ["peer_connected", 1]], "rust client, ID 7")
+
+
+func test_handshake_timeout_covers_the_client_and_pending_server_peers() -> void:
+	# A client against a TCP server that never upgrades.
+	var tcp: TCPServer = own(TCPServer.new())
+	tcp.listen(0, "127.0.0.1")
+	var client = _game("client", RustWebSocketMultiplayerPeer)
+	client.peer.handshake_timeout = 0.5
+	client.peer.create_client("ws://127.0.0.1:%d" % tcp.get_local_port())
+	client.attach()
+	var started := Time.get_ticks_msec()
+	check(await _until(func(): return not client.events.is_empty(), 3.0), "the client gave up")
+	check_eq(client.events, [["connection_failed"]], "client events")
+	check(Time.get_ticks_msec() - started >= 450, "not before the timeout")
+	# A raw TCP client that never upgrades is dropped by the server; a real client is served.
+	var server = _game("server", RustWebSocketMultiplayerPeer)
+	server.peer.handshake_timeout = 0.5
+	var port := _listen(server)
+	server.attach()
+	var silent: StreamPeerTCP = own(StreamPeerTCP.new())
+	silent.connect_to_host("127.0.0.1", port)
+	var real = _game("real", RustWebSocketMultiplayerPeer)
+	real.peer.create_client("ws://127.0.0.1:%d" % port)
+	real.attach()
+	check(await _until(func(): return _has(real, ["connected_to_server"])), "a real client connects")
+	var dropped := await _until(func():
+		silent.poll()
+		return silent.get_status() != StreamPeerTCP.STATUS_CONNECTED, 3.0)
+	check(dropped, "the silent connection was dropped after handshake_timeout")
+	check_eq(server.events.size(), 1, "the server saw only the real client")
+	await _free_games()
+
+
+func test_refuse_new_connections() -> void:
+	var server = _game("server", RustWebSocketMultiplayerPeer)
+	var port := _listen(server)
+	server.attach()
+	server.api.refuse_new_connections = true
+	check_eq(server.peer.is_refusing_new_connections(), true, "refusing")
+	var client = _game("client", RustWebSocketMultiplayerPeer)
+	client.peer.handshake_timeout = 1.0
+	client.peer.create_client("ws://127.0.0.1:%d" % port)
+	client.attach()
+	check(await _until(func(): return not client.events.is_empty(), 4.0), "the client gave up")
+	check_eq(client.events, [["connection_failed"]], "a refused client fails")
+	check_eq(server.events, [], "the server saw no peer")
+	await _free_games()
+
+
+func test_forced_disconnect_emits_nothing_on_the_server() -> void:
+	for cls_name in ["engine", "rust"]:
+		var server = _game("server", _cls(cls_name))
+		var port := _listen(server)
+		server.attach()
+		var client = _game("client", RustWebSocketMultiplayerPeer)
+		client.peer.create_client("ws://127.0.0.1:%d" % port)
+		client.attach()
+		await _until(func(): return _has(client, ["connected_to_server"]))
+		var id: int = client.id()
+		server.peer.disconnect_peer(id, true)
+		check(await _until(func(): return _has(client, ["server_disconnected"])), "%s: the client hears of it" % cls_name)
+		await _until(func(): return false, 0.3)
+		check_eq(server.events, [["peer_connected", id]], "%s server: no peer_disconnected after a forced one" % cls_name)
+		await _free_games()
+
+
+func test_arguments_and_misuse() -> void:
+	var peer := RustWebSocketMultiplayerPeer.new()
+	check_eq(peer.create_client("not a url"), ERR_INVALID_PARAMETER, "an invalid URL fails at once")
+	check_eq(peer.get_connection_status(), MultiplayerPeer.CONNECTION_DISCONNECTED, "and stays disconnected")
+	check_eq(peer.create_server(70000), ERR_INVALID_PARAMETER, "port out of range")
+	check_eq(peer.create_server(0, "*", TLSOptions.client()), ERR_INVALID_PARAMETER, "client TLSOptions for a server")
+	check_eq(peer.handshake_timeout, 3.0, "default handshake_timeout")
+	peer.handshake_timeout = 0.0
+	check_eq(peer.handshake_timeout, 3.0, "handshake_timeout must be > 0")
+	check_eq(peer.get_unique_id(), 0, "no ID before connecting")
+
+
+func cleanup() -> void:
+	await _free_games()
+	await super.cleanup()

@@ -1,0 +1,610 @@
+//! `RustWebSocketMultiplayerPeer`: the engine's `WebSocketMultiplayerPeer` on our
+//! peer, for the high-level multiplayer API (RPCs, `MultiplayerSpawner`, ...).
+//!
+//! The wire protocol is the engine's, so either side may be the engine's class: a
+//! server accepts a connection, and once it is open sends the new peer's ID as one
+//! 4-byte little-endian binary message. From then on every message is one packet
+//! of the high-level API, unchanged; `SceneMultiplayer` relays between clients
+//! itself, through the server.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use godot::classes::multiplayer_peer::{ConnectionStatus, TransferMode};
+use godot::classes::{IMultiplayerPeerExtension, MultiplayerPeerExtension, StreamPeer, StreamPeerTls, TcpServer};
+use godot::global::{godot_error, godot_warn, Error};
+use godot::meta::conv::RawPtr;
+use godot::prelude::*;
+
+use crate::class_enums::State;
+use crate::clock;
+use crate::peer::{PeerConfig, WebSocketPeer};
+use crate::settings::Settings;
+use crate::tls_options::OptTls;
+
+/// The ID the server always has.
+const SERVER_ID: i32 = 1;
+/// At most this many connections are taken from the listener per poll (the engine
+/// takes one), so a burst of connections cannot stall a frame.
+const ACCEPTS_PER_POLL: usize = 64;
+/// `get_max_packet_size()` is the outbound buffer minus this, as in the engine (a
+/// header size its protocol no longer has).
+const ENGINE_PROTO_SIZE: i32 = 9;
+
+/// A WebSocket multiplayer peer: a client, or a server with its clients.
+#[derive(GodotClass)]
+#[class(base = MultiplayerPeerExtension, tool, rename = RustWebSocketMultiplayerPeer)]
+pub struct WebSocketMultiplayerPeer {
+    #[var(get, set, usage_flags = [DEFAULT])]
+    supported_protocols: PackedStringArray,
+    #[var(get, set, usage_flags = [DEFAULT])]
+    handshake_headers: PackedStringArray,
+    #[var(get, set, usage_flags = [DEFAULT])]
+    inbound_buffer_size: i32,
+    #[var(get, set, usage_flags = [DEFAULT])]
+    outbound_buffer_size: i32,
+    #[var(get, set, usage_flags = [DEFAULT])]
+    handshake_timeout: f64,
+    #[var(get, set, usage_flags = [DEFAULT])]
+    max_queued_packets: i32,
+
+    status: ConnectionStatus,
+    unique_id: i32,
+    target_peer: i32,
+    transfer_mode: TransferMode,
+    transfer_channel: i32,
+    refusing: bool,
+    listener: Option<Gd<TcpServer>>,
+    tls_server_options: OptTls,
+    /// Connections not open yet, by the ID they will get, with the time they began.
+    pending: BTreeMap<i32, (Gd<WebSocketPeer>, Duration)>,
+    /// Open connections by ID; a client has one, the server (ID 1).
+    peers: BTreeMap<i32, Gd<WebSocketPeer>>,
+    incoming: VecDeque<(i32, Vec<u8>)>,
+    /// The packet last handed to Godot; it copies from this after `get_packet` returns.
+    packet: Vec<u8>,
+    base: Base<MultiplayerPeerExtension>,
+}
+
+/// What a poll observed, signalled once the poll's own work is done (a handler
+/// may call back into this object).
+enum Event {
+    Connected(i32),
+    Disconnected(i32),
+}
+
+#[godot_api]
+impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
+    fn init(base: Base<MultiplayerPeerExtension>) -> Self {
+        let defaults = Settings::default();
+        WebSocketMultiplayerPeer {
+            supported_protocols: PackedStringArray::new(),
+            handshake_headers: PackedStringArray::new(),
+            inbound_buffer_size: defaults.inbound_buffer_size,
+            outbound_buffer_size: defaults.outbound_buffer_size,
+            handshake_timeout: 3.0,
+            max_queued_packets: defaults.max_queued_packets,
+            status: ConnectionStatus::DISCONNECTED,
+            unique_id: 0,
+            target_peer: 0,
+            transfer_mode: TransferMode::RELIABLE,
+            transfer_channel: 0,
+            refusing: false,
+            listener: None,
+            tls_server_options: OptTls(None),
+            pending: BTreeMap::new(),
+            peers: BTreeMap::new(),
+            incoming: VecDeque::new(),
+            packet: Vec::new(),
+            base,
+        }
+    }
+
+    unsafe fn get_packet_rawptr(
+        &mut self,
+        r_buffer: RawPtr<*mut RawPtr<*const u8>>,
+        r_buffer_size: RawPtr<*mut i32>,
+    ) -> Error {
+        if self.status != ConnectionStatus::CONNECTED {
+            godot_error!("RustWebSocketMultiplayerPeer.get_packet: not connected");
+            return Error::ERR_UNCONFIGURED;
+        }
+        let Some((_, data)) = self.incoming.pop_front() else {
+            godot_error!("RustWebSocketMultiplayerPeer.get_packet: no packet available");
+            return Error::ERR_UNAVAILABLE;
+        };
+        self.packet = data;
+        // SAFETY: Godot passes valid out-pointers; `self.packet` stays alive and
+        // unchanged until the next get_packet, after Godot has copied from it.
+        unsafe {
+            *(r_buffer.ptr() as *mut *const u8) = self.packet.as_ptr();
+            *r_buffer_size.ptr() = self.packet.len() as i32;
+        }
+        Error::OK
+    }
+
+    unsafe fn put_packet_rawptr(&mut self, p_buffer: RawPtr<*const u8>, p_buffer_size: i32) -> Error {
+        if self.status != ConnectionStatus::CONNECTED {
+            godot_error!("RustWebSocketMultiplayerPeer.put_packet: not connected");
+            return Error::ERR_UNCONFIGURED;
+        }
+        let data: &[u8] = if p_buffer_size <= 0 || p_buffer.ptr().is_null() {
+            &[]
+        } else {
+            // SAFETY: Godot passes a buffer of `p_buffer_size` bytes, valid for this call.
+            unsafe { std::slice::from_raw_parts(p_buffer.ptr(), p_buffer_size as usize) }
+        };
+        if self.listener.is_none() {
+            return match self.peers.get_mut(&SERVER_ID) {
+                Some(server) => server.bind_mut().send_binary(data),
+                None => Error::ERR_UNCONFIGURED,
+            };
+        }
+        if self.target_peer > 0 {
+            let Some(peer) = self.peers.get_mut(&self.target_peer) else {
+                godot_error!("RustWebSocketMultiplayerPeer.put_packet: peer not found: {}", self.target_peer);
+                return Error::ERR_INVALID_PARAMETER;
+            };
+            return peer.bind_mut().send_binary(data);
+        }
+        // 0 sends to every client, -ID to every client but that one. A client whose
+        // queue is full misses the packet, as with the engine's class.
+        for (&id, peer) in self.peers.iter_mut() {
+            if self.target_peer == 0 || -self.target_peer != id {
+                let _ = peer.bind_mut().send_binary(data);
+            }
+        }
+        Error::OK
+    }
+
+    fn get_available_packet_count(&self) -> i32 {
+        self.incoming.len() as i32
+    }
+
+    fn get_max_packet_size(&self) -> i32 {
+        self.outbound_buffer_size - ENGINE_PROTO_SIZE
+    }
+
+    fn get_packet_channel(&self) -> i32 {
+        0
+    }
+
+    fn get_packet_mode(&self) -> TransferMode {
+        TransferMode::RELIABLE
+    }
+
+    fn set_transfer_channel(&mut self, channel: i32) {
+        self.transfer_channel = channel;
+    }
+
+    fn get_transfer_channel(&self) -> i32 {
+        self.transfer_channel
+    }
+
+    fn set_transfer_mode(&mut self, mode: TransferMode) {
+        self.transfer_mode = mode;
+    }
+
+    fn get_transfer_mode(&self) -> TransferMode {
+        self.transfer_mode
+    }
+
+    fn set_target_peer(&mut self, peer: i32) {
+        self.target_peer = peer;
+    }
+
+    fn get_packet_peer(&self) -> i32 {
+        match self.incoming.front() {
+            Some((source, _)) => *source,
+            None => {
+                godot_error!("RustWebSocketMultiplayerPeer.get_packet_peer: no packet available");
+                SERVER_ID
+            }
+        }
+    }
+
+    fn is_server(&self) -> bool {
+        self.listener.is_some()
+    }
+
+    fn poll(&mut self) {
+        let events = match self.status {
+            ConnectionStatus::DISCONNECTED => return,
+            _ if self.listener.is_some() => self.poll_server(),
+            _ => self.poll_client(),
+        };
+        for event in events {
+            let (signal, id) = match event {
+                Event::Connected(id) => ("peer_connected", id),
+                Event::Disconnected(id) => ("peer_disconnected", id),
+            };
+            self.base_mut().emit_signal(signal, &[i64::from(id).to_variant()]);
+        }
+    }
+
+    fn close(&mut self) {
+        self.clear();
+    }
+
+    fn disconnect_peer(&mut self, peer: i32, force: bool) {
+        let Some(connection) = self.peers.get_mut(&peer) else {
+            godot_error!("RustWebSocketMultiplayerPeer.disconnect_peer: peer not found: {peer}");
+            return;
+        };
+        connection.bind_mut().close_normally();
+        // Without force, the next poll sees it closing and signals peer_disconnected.
+        if force {
+            self.peers.remove(&peer);
+            if self.listener.is_none() {
+                self.clear();
+            }
+        }
+    }
+
+    fn get_unique_id(&self) -> i32 {
+        self.unique_id
+    }
+
+    fn set_refuse_new_connections(&mut self, enable: bool) {
+        self.refusing = enable;
+    }
+
+    fn is_refusing_new_connections(&self) -> bool {
+        self.refusing
+    }
+
+    fn is_server_relay_supported(&self) -> bool {
+        true
+    }
+
+    fn get_connection_status(&self) -> ConnectionStatus {
+        self.status
+    }
+}
+
+#[godot_api]
+impl WebSocketMultiplayerPeer {
+    /// Starts a client that connects to `url` (`ws://` or `wss://`).
+    #[func]
+    fn create_client(&mut self, url: GString, #[opt(default = OptTls(None))] tls_client_options: OptTls) -> Error {
+        if self.status != ConnectionStatus::DISCONNECTED {
+            godot_error!("RustWebSocketMultiplayerPeer.create_client: already in use; call close() first");
+            return Error::ERR_ALREADY_IN_USE;
+        }
+        self.clear();
+        let mut peer = WebSocketPeer::configured(&self.peer_config());
+        // Invalid arguments fail here, with the peer's own error line.
+        let error = peer.bind_mut().start_client(url, tls_client_options);
+        if error != Error::OK {
+            return error;
+        }
+        self.pending.insert(SERVER_ID, (peer, clock::now()));
+        self.status = ConnectionStatus::CONNECTING;
+        Error::OK
+    }
+
+    /// Starts a server listening on `port`, on `bind_address` (`"*"`: every
+    /// address), with TLS when `tls_server_options` (from `TLSOptions.server()`) is given.
+    #[func]
+    fn create_server(
+        &mut self,
+        port: i32,
+        #[opt(default = "*")] bind_address: GString,
+        #[opt(default = OptTls(None))] tls_server_options: OptTls,
+    ) -> Error {
+        if self.status != ConnectionStatus::DISCONNECTED {
+            godot_error!("RustWebSocketMultiplayerPeer.create_server: already in use; call close() first");
+            return Error::ERR_ALREADY_IN_USE;
+        }
+        if tls_server_options.0.as_ref().is_some_and(|options| !options.is_server()) {
+            godot_error!(
+                "RustWebSocketMultiplayerPeer.create_server: client TLSOptions given; use TLSOptions.server()"
+            );
+            return Error::ERR_INVALID_PARAMETER;
+        }
+        let Ok(port) = u16::try_from(port) else {
+            godot_error!("RustWebSocketMultiplayerPeer.create_server: invalid port {port}");
+            return Error::ERR_INVALID_PARAMETER;
+        };
+        self.clear();
+        let mut listener = TcpServer::new_gd();
+        let error = listener.listen_ex(port).bind_address(&bind_address).done();
+        if error != Error::OK {
+            return error;
+        }
+        self.listener = Some(listener);
+        self.tls_server_options = tls_server_options;
+        self.unique_id = SERVER_ID;
+        self.status = ConnectionStatus::CONNECTED;
+        Error::OK
+    }
+
+    /// The connection to peer `peer_id` (on a client, the server is 1).
+    #[func]
+    fn get_peer(&self, peer_id: i32) -> Option<Gd<WebSocketPeer>> {
+        let peer = self.peers.get(&peer_id).cloned();
+        if peer.is_none() {
+            godot_error!("RustWebSocketMultiplayerPeer.get_peer: peer not found: {peer_id}");
+        }
+        peer
+    }
+
+    /// The IP address of peer `id`.
+    #[func]
+    fn get_peer_address(&self, id: i32) -> GString {
+        match self.peers.get(&id) {
+            Some(peer) => peer.bind().remote_host(),
+            None => {
+                godot_error!("RustWebSocketMultiplayerPeer.get_peer_address: peer not found: {id}");
+                GString::new()
+            }
+        }
+    }
+
+    /// The remote port of peer `id`.
+    #[func]
+    fn get_peer_port(&self, id: i32) -> i32 {
+        match self.peers.get(&id) {
+            Some(peer) => peer.bind().remote_port(),
+            None => {
+                godot_error!("RustWebSocketMultiplayerPeer.get_peer_port: peer not found: {id}");
+                0
+            }
+        }
+    }
+
+    #[func]
+    fn get_supported_protocols(&self) -> PackedStringArray {
+        self.supported_protocols.clone()
+    }
+
+    #[func]
+    fn set_supported_protocols(&mut self, protocols: PackedStringArray) {
+        // Surrounding blanks are removed, as by the peer (and the engine).
+        self.supported_protocols = protocols.as_slice().iter().map(|p| GString::from(p.to_string().trim())).collect();
+    }
+
+    #[func]
+    fn get_handshake_headers(&self) -> PackedStringArray {
+        self.handshake_headers.clone()
+    }
+
+    #[func]
+    fn set_handshake_headers(&mut self, protocols: PackedStringArray) {
+        self.handshake_headers = protocols;
+    }
+
+    #[func]
+    fn get_inbound_buffer_size(&self) -> i32 {
+        self.inbound_buffer_size
+    }
+
+    #[func]
+    fn set_inbound_buffer_size(&mut self, buffer_size: i32) {
+        if buffer_size <= 0 {
+            godot_error!("RustWebSocketMultiplayerPeer.set_inbound_buffer_size: must be > 0, got {buffer_size}");
+            return;
+        }
+        self.inbound_buffer_size = buffer_size;
+    }
+
+    #[func]
+    fn get_outbound_buffer_size(&self) -> i32 {
+        self.outbound_buffer_size
+    }
+
+    #[func]
+    fn set_outbound_buffer_size(&mut self, buffer_size: i32) {
+        self.outbound_buffer_size = buffer_size;
+    }
+
+    #[func]
+    fn get_handshake_timeout(&self) -> f64 {
+        self.handshake_timeout
+    }
+
+    #[func]
+    fn set_handshake_timeout(&mut self, timeout: f64) {
+        if timeout.is_nan() || timeout <= 0.0 {
+            godot_error!("RustWebSocketMultiplayerPeer.set_handshake_timeout: must be > 0, got {timeout}");
+            return;
+        }
+        self.handshake_timeout = timeout;
+    }
+
+    #[func]
+    fn get_max_queued_packets(&self) -> i32 {
+        self.max_queued_packets
+    }
+
+    #[func]
+    fn set_max_queued_packets(&mut self, max_queued_packets: i32) {
+        if max_queued_packets <= 0 {
+            godot_error!("RustWebSocketMultiplayerPeer.set_max_queued_packets: must be > 0, got {max_queued_packets}");
+            return;
+        }
+        self.max_queued_packets = max_queued_packets;
+    }
+}
+
+impl WebSocketMultiplayerPeer {
+    fn peer_config(&self) -> PeerConfig {
+        PeerConfig {
+            supported_protocols: self.supported_protocols.clone(),
+            handshake_headers: self.handshake_headers.clone(),
+            inbound_buffer_size: self.inbound_buffer_size,
+            outbound_buffer_size: self.outbound_buffer_size,
+            max_queued_packets: self.max_queued_packets,
+        }
+    }
+
+    fn timed_out(&self, since: Duration, now: Duration) -> bool {
+        now.saturating_sub(since).as_secs_f64() > self.handshake_timeout
+    }
+
+    /// Back to DISCONNECTED: every connection is closed (a Close frame is sent where
+    /// one is open) and dropped, without signals, as the engine's `close()`.
+    fn clear(&mut self) {
+        for (_, mut peer) in std::mem::take(&mut self.peers) {
+            peer.bind_mut().close_normally();
+        }
+        self.pending.clear();
+        self.listener = None;
+        self.tls_server_options = OptTls(None);
+        self.incoming.clear();
+        self.status = ConnectionStatus::DISCONNECTED;
+        self.unique_id = 0;
+    }
+
+    fn poll_client(&mut self) -> Vec<Event> {
+        let mut events = Vec::new();
+        let now = clock::now();
+        if let Some((mut peer, since)) = self.pending.remove(&SERVER_ID) {
+            peer.bind_mut().update();
+            let state = peer.bind().ready_state();
+            match state {
+                State::Open => match self.take_id(&mut peer) {
+                    Some(Ok(id)) => {
+                        self.unique_id = id;
+                        self.status = ConnectionStatus::CONNECTED;
+                        self.peers.insert(SERVER_ID, peer);
+                        events.push(Event::Connected(SERVER_ID));
+                    }
+                    Some(Err(why)) => {
+                        godot_warn!("RustWebSocketMultiplayerPeer: {why}; closing the connection");
+                        peer.bind_mut().close_normally();
+                        self.clear();
+                        return events;
+                    }
+                    None if self.timed_out(since, now) => {
+                        self.clear();
+                        return events;
+                    }
+                    None => {
+                        self.pending.insert(SERVER_ID, (peer, since));
+                        return events;
+                    }
+                },
+                State::Connecting if !self.timed_out(since, now) => {
+                    self.pending.insert(SERVER_ID, (peer, since));
+                    return events;
+                }
+                _ => {
+                    // Failed, or timed out: SceneMultiplayer reports connection_failed.
+                    self.clear();
+                    return events;
+                }
+            }
+        }
+        let Some(server) = self.peers.get_mut(&SERVER_ID) else {
+            return events;
+        };
+        let mut server = server.bind_mut();
+        server.update();
+        while let Some(data) = server.next_message() {
+            self.incoming.push_back((SERVER_ID, data));
+        }
+        let open = server.ready_state() == State::Open;
+        drop(server);
+        if !open {
+            events.push(Event::Disconnected(SERVER_ID));
+            self.clear();
+        }
+        events
+    }
+
+    /// The ID message a client waits for: `None` until it arrives, then the ID or
+    /// why the message is not one (not 4 bytes, or an ID below 2).
+    fn take_id(&self, peer: &mut Gd<WebSocketPeer>) -> Option<Result<i32, String>> {
+        let message = peer.bind_mut().next_message()?;
+        let Ok(bytes) = <[u8; 4]>::try_from(message.as_slice()) else {
+            return Some(Err(format!("the server's first message is {} bytes, not a 4-byte peer ID", message.len())));
+        };
+        let id = i32::from_le_bytes(bytes);
+        Some(if id < 2 { Err(format!("the server assigned the invalid peer ID {id}")) } else { Ok(id) })
+    }
+
+    fn poll_server(&mut self) -> Vec<Event> {
+        let mut events = Vec::new();
+        let now = clock::now();
+        self.accept_connections(now);
+
+        let pending = std::mem::take(&mut self.pending);
+        for (id, (mut peer, since)) in pending {
+            peer.bind_mut().update();
+            let state = peer.bind().ready_state();
+            match state {
+                State::Connecting if !self.timed_out(since, now) => {
+                    self.pending.insert(id, (peer, since));
+                }
+                State::Open if !self.refusing => {
+                    if peer.bind_mut().send_binary(&id.to_le_bytes()) == Error::OK {
+                        self.peers.insert(id, peer);
+                        events.push(Event::Connected(id));
+                    } else {
+                        peer.bind_mut().close_normally();
+                    }
+                }
+                // Timed out, failed, or opened while new connections are refused.
+                _ => peer.bind_mut().close_normally(),
+            }
+        }
+
+        let mut gone = Vec::new();
+        for (&id, peer) in self.peers.iter_mut() {
+            let mut peer = peer.bind_mut();
+            peer.update();
+            while let Some(data) = peer.next_message() {
+                self.incoming.push_back((id, data));
+            }
+            if peer.ready_state() != State::Open {
+                gone.push(id);
+            }
+        }
+        for id in gone {
+            self.peers.remove(&id);
+            events.push(Event::Disconnected(id));
+        }
+        events
+    }
+
+    fn accept_connections(&mut self, now: Duration) {
+        if self.refusing {
+            return;
+        }
+        let Some(listener) = self.listener.as_mut() else { return };
+        let mut accepted = Vec::new();
+        while accepted.len() < ACCEPTS_PER_POLL && listener.is_connection_available() {
+            if let Some(tcp) = listener.take_connection() {
+                accepted.push(tcp);
+            }
+        }
+        for tcp in accepted {
+            let stream = match &self.tls_server_options.0 {
+                None => tcp.upcast(),
+                Some(options) => {
+                    let mut tls = StreamPeerTls::new_gd();
+                    if tls.accept_stream(&tcp.upcast::<StreamPeer>(), options) != Error::OK {
+                        continue;
+                    }
+                    tls.upcast()
+                }
+            };
+            let mut peer = WebSocketPeer::configured(&self.peer_config());
+            if peer.bind_mut().start_server(stream) == Error::OK {
+                let id = self.new_peer_id();
+                self.pending.insert(id, (peer, now));
+            }
+        }
+    }
+
+    /// A random ID ≥ 2 that no connection has, from the engine's generator.
+    fn new_peer_id(&self) -> i32 {
+        loop {
+            let id = self.base().generate_unique_id() as i32;
+            if id >= 2 && !self.peers.contains_key(&id) && !self.pending.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+}
