@@ -1,5 +1,5 @@
-//! The class enums `RustWebSocketPeer.State` and `RustWebSocketPeer.WriteMode`,
-//! registered in ClassDB and typed in method signatures exactly as the engine's.
+//! The class enums `RustWebSocketPeer.State`, `RustWebSocketPeer.WriteMode` and
+//! `RustWebSocketPeer.FailureKind`, registered in ClassDB and typed in method signatures exactly as the engine's.
 //! gdext 0.5 has no class enums of its own: the constants are registered by
 //! hand and the conversions carry the qualified enum name.
 
@@ -84,10 +84,27 @@ class_enum! {
     }
 }
 
-/// Registers both enums' constants on class `T`.
+class_enum! {
+    /// `RustWebSocketPeer.FailureKind`: why a connection failed (not part of the
+    /// engine's API; see `failure.rs`).
+    FailureKind as "RustWebSocketPeer.FailureKind" {
+        None = "FAILURE_NONE" = 0,
+        Dns = "FAILURE_DNS" = 1,
+        Connect = "FAILURE_CONNECT" = 2,
+        Tls = "FAILURE_TLS" = 3,
+        Handshake = "FAILURE_HANDSHAKE" = 4,
+        Protocol = "FAILURE_PROTOCOL" = 5,
+        Timeout = "FAILURE_TIMEOUT" = 6,
+        ConnectionLost = "FAILURE_CONNECTION_LOST" = 7,
+        Limit = "FAILURE_LIMIT" = 8,
+    }
+}
+
+/// Registers the enums' constants on class `T`.
 pub fn register<T: GodotClass>() {
     register_enum::<T>("WriteMode", WriteMode::CONSTANTS);
     register_enum::<T>("State", State::CONSTANTS);
+    register_enum::<T>("FailureKind", FailureKind::CONSTANTS);
 }
 
 fn register_enum<T: GodotClass>(enum_name: &str, constants: &[(&str, i64)]) {
