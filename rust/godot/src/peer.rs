@@ -41,6 +41,12 @@ enum Phase {
 /// OPEN until they are read), data queued before [method close] is sent before the
 /// Close frame, invalid close codes and reasons are refused, and handshakes and
 /// closes have deadlines.
+///
+/// Additions to the engine's API say why a connection failed:
+/// [method get_failure_kind], [method get_failure_reason] and
+/// [method get_handshake_status]. Outcomes of the network (refused, unresolvable,
+/// TLS rejected, hang-ups, timeouts, protocol violations by the peer) are not
+/// logged as errors: each failed connection logs one warning with its reason.
 #[derive(GodotClass)]
 #[class(base = PacketPeerExtension, tool, rename = RustWebSocketPeer)]
 pub struct WebSocketPeer {
@@ -634,12 +640,14 @@ impl WebSocketPeer {
     }
 
     /// Keeps a failure of connecting or accepting, with its one warning line.
+    #[track_caller]
     fn record_failure(&mut self, method: &str, failure: Failure) {
         warn_failure(method, &self.connection_name(), &failure);
         self.failure = Some(failure);
     }
 
     /// The warning line of an open connection's failure, once.
+    #[track_caller]
     fn report_live_failure(&mut self, method: &str) {
         let name = self.connection_name();
         if let Phase::Live(live) = &mut self.phase {
@@ -660,6 +668,7 @@ impl WebSocketPeer {
 }
 
 /// Network outcomes are not programmer errors: one warning per connection.
+#[track_caller]
 fn warn_failure(method: &str, connection: &str, failure: &Failure) {
     log::emit(PrintLevel::Warn, method, &format!("{connection} failed: {}", failure.reason));
 }
