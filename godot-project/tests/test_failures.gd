@@ -432,6 +432,9 @@ func test_sends_after_the_peer_went_away_fail_quietly() -> void:
 	check_eq(echoed, 5, "every message read")
 	check(results.all(func(r): return r == FAILED), "each echo returned FAILED: " + str(results))
 	_check_failure(server, RustWebSocketPeer.FAILURE_CONNECTION_LOST, "without a Close frame", "echo after the hang-up")
+	# Every accept_stream resets it, even one refused for its argument.
+	check_eq(server.accept_stream(null), ERR_INVALID_PARAMETER, "accept_stream(null)")
+	check_eq([server.get_failure_kind(), server.get_failure_reason()], [0, ""], "reset by a refused accept_stream")
 
 
 func test_programmer_errors_stay_errors_at_the_method() -> void:

@@ -626,8 +626,14 @@ impl WebSocketPeer {
     /// Clears the failure of the previous connection (a new attempt starts),
     /// unless this call is refused because one is under way.
     fn reset_failure(&mut self) {
-        if !matches!(self.visible_state(), State::Connecting | State::Open) {
-            self.failure = None;
+        if matches!(self.visible_state(), State::Connecting | State::Open) {
+            return;
+        }
+        self.failure = None;
+        // A connection that is over (or closing) may stay in place if the call is
+        // refused; its failure is no longer what the object reports.
+        if let Phase::Live(live) = &mut self.phase {
+            live.failure = None;
         }
     }
 
