@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use godot::classes::{IPacketPeerExtension, PacketPeerExtension, ProjectSettings, StreamPeer};
-use godot::global::{Error, PrintLevel};
+use godot::global::Error;
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
 use ws_protocol::{close_code, CloseStatus, Connection, Role, SendError, State as CoreState, WsUrl};
@@ -14,7 +14,7 @@ use crate::client::{self, ClientConnect, StartError};
 use crate::clock;
 use crate::failure::Failure;
 use crate::live::Live;
-use crate::log::{self, ws_error};
+use crate::log::ws_error;
 use crate::server::{self, ServerAccept};
 use crate::settings::{self, Settings};
 use crate::tls_config;
@@ -203,7 +203,7 @@ impl WebSocketPeer {
         };
         let settings = self.settings();
         let now = clock::now();
-        match ClientConnect::start(target, &settings, random(), connect_timeout(), tls, now) {
+        match ClientConnect::start(target, &settings, random("connect_to_url"), connect_timeout(), tls, now) {
             Ok(connect) => {
                 self.requested_url = url;
                 self.phase = Phase::Connecting(Box::new(connect));
@@ -288,7 +288,7 @@ impl WebSocketPeer {
                         let (host, port) = transport.peer_addr();
                         self.remote = Some((GString::from(host.as_str()), port as i32));
                         self.selected_protocol = GString::from(outcome.protocol.as_str());
-                        let mut conn = Connection::new(Role::Client, self.settings().limits(), now, random());
+                        let mut conn = Connection::new(Role::Client, self.settings().limits(), now, random("poll"));
                         conn.receive(&outcome.leftover, now);
                         self.open(Live::new(conn, transport), now);
                         None
@@ -648,7 +648,7 @@ impl WebSocketPeer {
     /// Keeps a failure of connecting or accepting, with its one warning line.
     #[track_caller]
     fn record_failure(&mut self, method: &str, failure: Failure) {
-        warn_failure(method, &self.connection_name(), &failure);
+        failure.warn(method, &self.connection_name());
         self.failure = Some(failure);
     }
 
@@ -658,7 +658,7 @@ impl WebSocketPeer {
         let name = self.connection_name();
         if let Phase::Live(live) = &mut self.phase {
             if let Some(failure) = live.take_new_failure() {
-                warn_failure(method, &name, failure);
+                failure.warn(method, &name);
             }
         }
     }
@@ -673,12 +673,6 @@ impl WebSocketPeer {
     }
 }
 
-/// Network outcomes are not programmer errors: one warning per connection.
-#[track_caller]
-fn warn_failure(method: &str, connection: &str, failure: &Failure) {
-    log::emit(PrintLevel::Warn, method, &format!("{connection} failed: {}", failure.reason));
-}
-
 fn heartbeat(seconds: f64) -> Duration {
     Duration::from_millis((seconds * 1000.0) as u64)
 }
@@ -690,10 +684,10 @@ fn connect_timeout() -> Duration {
     Duration::from_secs(seconds as u64)
 }
 
-fn random<const N: usize>() -> [u8; N] {
+fn random<const N: usize>(method: &'static str) -> [u8; N] {
     let mut bytes = [0u8; N];
     if let Err(e) = getrandom::fill(&mut bytes) {
-        ws_error!("connect_to_url", "no OS randomness ({e}); handshake keys and masks are weak");
+        ws_error!(method, "no OS randomness ({e}); handshake keys and masks are weak");
     }
     bytes
 }
