@@ -1,10 +1,14 @@
 # RustWebSocketPeer exposes exactly the engine WebSocketPeer's API: methods
 # (argument names, types, enum classes, defaults, return types, const-ness),
-# properties, enums and their values.
+# properties (with their ClassDB defaults), enums and their values. Its only
+# additions are the failure API below.
 extends "res://tests/test_case.gd"
 
 const ENGINE := "WebSocketPeer"
 const OURS := "RustWebSocketPeer"
+## Members the engine's class does not have: why a connection failed.
+const ADDED_METHODS := ["get_failure_kind", "get_failure_reason", "get_handshake_status"]
+const ADDED_ENUMS := ["FailureKind"]
 
 
 ## One comparable line per method, with our class name mapped to the engine's.
@@ -30,7 +34,9 @@ func test_methods_match_the_engine() -> void:
 		if check(ours.has(name), "method %s exists" % name):
 			check_eq(ours[name], engine[name], "signature of %s" % name)
 	for name in ours:
-		check(engine.has(name), "no extra method %s" % name)
+		check(engine.has(name) or name in ADDED_METHODS, "no extra method %s" % name)
+	for name in ADDED_METHODS:
+		check(ours.has(name), "added method %s exists" % name)
 
 
 func test_enums_match_the_engine() -> void:
@@ -45,6 +51,10 @@ func test_enums_match_the_engine() -> void:
 	check_eq(RustWebSocketPeer.WRITE_MODE_TEXT, 0, "RustWebSocketPeer.WRITE_MODE_TEXT")
 	var st: RustWebSocketPeer.State = RustWebSocketPeer.new().get_ready_state()
 	check_eq(st, RustWebSocketPeer.State.STATE_CLOSED, "typed State variable")
+	var extra := Array(ClassDB.class_get_enum_list(OURS, true))
+	for enum_name in ClassDB.class_get_enum_list(ENGINE, true):
+		extra.erase(enum_name)
+	check_eq(extra, ADDED_ENUMS, "enums beyond the engine's")
 
 
 func test_properties_match_the_engine() -> void:
@@ -64,6 +74,11 @@ func test_properties_match_the_engine() -> void:
 		# although its getter and setter use float; ours is FLOAT, as documented.
 		var expected_type: int = TYPE_FLOAT if name == "heartbeat_interval" else engine[name]["type"]
 		check_eq(ours[name]["type"], expected_type, "type of %s" % name)
+		check_eq(ours[name]["usage"], engine[name]["usage"], "usage of %s" % name)
+		# ClassDB computes defaults from a fresh instance's stored properties.
+		var expected_default = ClassDB.class_get_property_default_value(ENGINE, name)
+		check(expected_default != null, "the engine has a ClassDB default for %s" % name)
+		check_eq(ClassDB.class_get_property_default_value(OURS, name), expected_default, "ClassDB default of %s" % name)
 
 
 func test_defaults_match_a_fresh_engine_peer() -> void:

@@ -1,5 +1,5 @@
-//! The class enums `RustWebSocketPeer.State` and `RustWebSocketPeer.WriteMode`,
-//! registered in ClassDB and typed in method signatures exactly as the engine's.
+//! The class enums `RustWebSocketPeer.State`, `RustWebSocketPeer.WriteMode` and
+//! `RustWebSocketPeer.FailureKind`, registered in ClassDB and typed in method signatures exactly as the engine's.
 //! gdext 0.5 has no class enums of its own: the constants are registered by
 //! hand and the conversions carry the qualified enum name.
 
@@ -84,10 +84,36 @@ class_enum! {
     }
 }
 
-/// Registers both enums' constants on class `T`.
+class_enum! {
+    /// `RustWebSocketPeer.FailureKind`: why a connection failed (an addition to
+    /// the engine's API; see `failure.rs`).
+    FailureKind as "RustWebSocketPeer.FailureKind" {
+        /// No failure: connecting, open, closed cleanly by either side, or dropped by `close(-1)`.
+        None = "FAILURE_NONE" = 0,
+        /// The host name could not be resolved.
+        Dns = "FAILURE_DNS" = 1,
+        /// No TCP connection to any address: refused, unreachable or unanswered.
+        Connect = "FAILURE_CONNECT" = 2,
+        /// The TLS handshake failed (certificate, name, alert), or TLS failed later.
+        Tls = "FAILURE_TLS" = 3,
+        /// The HTTP handshake was refused or invalid (status, headers).
+        Handshake = "FAILURE_HANDSHAKE" = 4,
+        /// The peer broke RFC 6455; we sent a Close with the matching code.
+        Protocol = "FAILURE_PROTOCOL" = 5,
+        /// The opening handshake, the closing handshake or the heartbeat timed out.
+        Timeout = "FAILURE_TIMEOUT" = 6,
+        /// Reset, or end of stream, without a Close frame.
+        ConnectionLost = "FAILURE_CONNECTION_LOST" = 7,
+        /// A message over `inbound_buffer_size`; we sent Close 1009.
+        Limit = "FAILURE_LIMIT" = 8,
+    }
+}
+
+/// Registers the enums' constants on class `T`.
 pub fn register<T: GodotClass>() {
     register_enum::<T>("WriteMode", WriteMode::CONSTANTS);
     register_enum::<T>("State", State::CONSTANTS);
+    register_enum::<T>("FailureKind", FailureKind::CONSTANTS);
 }
 
 fn register_enum<T: GodotClass>(enum_name: &str, constants: &[(&str, i64)]) {

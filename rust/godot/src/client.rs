@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use ws_protocol::{ClientHandshake, ClientOutcome, HandshakeError, WsUrl};
 
+use crate::class_enums::FailureKind;
+use crate::failure::Failure;
 use crate::settings::Settings;
 use crate::tls_config::TlsSetup;
 use crate::transport::dns::Resolution;
@@ -37,7 +39,7 @@ enum Stage {
 pub enum Progress {
     Pending,
     Open(Transport, ClientOutcome),
-    Failed(String),
+    Failed(Failure),
 }
 
 /// Why `connect_to_url` refused at once.
@@ -45,7 +47,7 @@ pub enum StartError {
     /// Godot: `ERR_INVALID_PARAMETER`.
     Invalid(HandshakeError),
     /// Godot: `FAILED` (no address could even start connecting).
-    Failed(String),
+    Failed(Failure),
 }
 
 impl ClientConnect {
@@ -76,12 +78,15 @@ impl ClientConnect {
                         ConnectProgress::Failed(e) => e.to_string(),
                         _ => "connection failed".into(),
                     };
-                    return Err(StartError::Failed(why));
+                    return Err(StartError::Failed(Failure::new(FailureKind::Connect, why)));
                 }
                 Stage::Connecting(connect)
             }
             Err(_) => {
-                Stage::Resolving(Resolution::start(&url.host, url.port).map_err(|e| StartError::Failed(e.to_string()))?)
+                let resolution = Resolution::start(&url.host, url.port).map_err(|e| {
+                    StartError::Failed(Failure::new(FailureKind::Dns, format!("cannot start resolving: {e}")))
+                })?;
+                Stage::Resolving(resolution)
             }
         };
         Ok(ClientConnect {
@@ -121,9 +126,13 @@ impl ClientConnect {
             match &mut self.stage {
                 Stage::Resolving(resolution) => match resolution.poll() {
                     None => return Progress::Pending,
-                    Some(Err(e)) => return Progress::Failed(format!("cannot resolve \"{}\": {e}", self.url.host)),
+                    Some(Err(e)) => {
+                        let why = format!("cannot resolve \"{}\": {e}", self.url.host);
+                        return Progress::Failed(Failure::new(FailureKind::Dns, why));
+                    }
                     Some(Ok(addrs)) if addrs.is_empty() => {
-                        return Progress::Failed(format!("no address for \"{}\"", self.url.host))
+                        let why = format!("no address for \"{}\"", self.url.host);
+                        return Progress::Failed(Failure::new(FailureKind::Dns, why));
                     }
                     Some(Ok(addrs)) => {
                         self.stage = Stage::Connecting(TcpConnect::start(addrs, self.connect_timeout, now))
@@ -131,7 +140,9 @@ impl ClientConnect {
                 },
                 Stage::Connecting(connect) => match connect.poll(now) {
                     ConnectProgress::Pending => return Progress::Pending,
-                    ConnectProgress::Failed(e) => return Progress::Failed(format!("connection failed: {e}")),
+                    ConnectProgress::Failed(e) => {
+                        return Progress::Failed(Failure::new(FailureKind::Connect, e.to_string()))
+                    }
                     ConnectProgress::Connected(stream) => {
                         let _ = stream.set_nodelay(true);
                         self.deadline = Some(now + self.handshake_timeout);
@@ -139,7 +150,7 @@ impl ClientConnect {
                             None => Transport::tcp(stream),
                             Some(tls) => match TlsStream::new(tls.config.clone(), tls.server_name.clone(), stream) {
                                 Ok(tls) => Transport::Tls(Box::new(tls)),
-                                Err(why) => return Progress::Failed(why),
+                                Err(why) => return Progress::Failed(Failure::new(FailureKind::Tls, why)),
                             },
                         };
                         self.stage = Stage::Handshaking(transport);
@@ -148,7 +159,7 @@ impl ClientConnect {
                 Stage::Done => return Progress::Pending,
                 Stage::Handshaking(_) => {
                     if self.deadline.is_some_and(|d| now >= d) {
-                        return Progress::Failed(HandshakeError::Timeout.to_string());
+                        return Progress::Failed(handshake_failure(HandshakeError::Timeout));
                     }
                     return self.handshake_step();
                 }
@@ -165,7 +176,7 @@ impl ClientConnect {
                 Err(e) => {
                     let why =
                         transport.error().map_or_else(|| format!("sending the handshake failed: {e}"), str::to_string);
-                    return Progress::Failed(why);
+                    return Progress::Failed(transport_failure(transport, why));
                 }
             }
         }
@@ -174,13 +185,13 @@ impl ClientConnect {
         loop {
             let outcome = transport.read_into(4096, &mut |bytes| result = handshake.receive(bytes));
             match (&result, outcome) {
-                (Err(e), _) => return Progress::Failed(format!("handshake rejected: {e}")),
+                (Err(e), _) => return Progress::Failed(handshake_failure(e.clone())),
                 (Ok(Some(_)), _) => break,
                 (Ok(None), ReadOutcome::Data(_)) => continue,
                 (Ok(None), ReadOutcome::WouldBlock) => return Progress::Pending,
                 (Ok(None), ReadOutcome::Closed) => {
-                    let why = transport.error().unwrap_or("connection closed during the handshake");
-                    return Progress::Failed(why.to_string());
+                    let why = transport.error().unwrap_or("the server closed the connection during the handshake");
+                    return Progress::Failed(transport_failure(transport, why.to_string()));
                 }
             }
         }
@@ -190,4 +201,22 @@ impl ClientConnect {
         };
         Progress::Open(transport, outcome)
     }
+}
+
+/// A response the client refuses: its HTTP status when it was not 101.
+fn handshake_failure(e: HandshakeError) -> Failure {
+    match e {
+        HandshakeError::Timeout => Failure::new(FailureKind::Timeout, e.to_string()),
+        HandshakeError::UnexpectedStatus(status) => {
+            Failure::with_status(FailureKind::Handshake, format!("server answered HTTP {status}"), status)
+        }
+        e => Failure::new(FailureKind::Handshake, format!("invalid handshake response: {e}")),
+    }
+}
+
+/// The connection ended before the handshake completed: during TLS's own
+/// handshake (or by a TLS error) it is a TLS failure.
+fn transport_failure(transport: &Transport, why: String) -> Failure {
+    let kind = if transport.is_tls_failure() { FailureKind::Tls } else { FailureKind::ConnectionLost };
+    Failure::new(kind, why)
 }

@@ -29,7 +29,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::PAGES;
-    use crate::class_enums::{State, WriteMode};
+    use crate::class_enums::{FailureKind, State, WriteMode};
 
     fn text(node: roxmltree::Node) -> String {
         node.text().unwrap_or_default().trim().to_string()
@@ -45,19 +45,20 @@ mod tests {
         let mut vars = BTreeSet::new();
         let mut lines = source.lines().map(str::trim);
         while let Some(line) = lines.next() {
-            if line == "#[func]" || line == "#[var(get, set)]" {
+            let is_func = line == "#[func]";
+            if is_func || line.starts_with("#[var(") {
                 let item = lines.next().expect("an item after the attribute");
-                let name = if line == "#[func]" {
+                let name = if is_func {
                     item.split("fn ").nth(1).and_then(|rest| rest.split('(').next())
                 } else {
                     item.split(':').next()
                 };
                 let name = name.expect("a name").trim().to_string();
-                if line == "#[func]" {
-                    funcs.insert(name)
+                if is_func {
+                    funcs.insert(name);
                 } else {
-                    vars.insert(name)
-                };
+                    vars.insert(name);
+                }
             }
         }
         (funcs, vars)
@@ -120,8 +121,9 @@ mod tests {
         let doc = roxmltree::Document::parse(PAGES[0]).unwrap();
         let constants: Vec<_> =
             child(doc.root_element(), "constants").children().filter(|c| c.has_tag_name("constant")).collect();
-        let registered =
-            State::CONSTANTS.iter().map(|c| ("State", c)).chain(WriteMode::CONSTANTS.iter().map(|c| ("WriteMode", c)));
+        let registered = (State::CONSTANTS.iter().map(|c| ("State", c)))
+            .chain(WriteMode::CONSTANTS.iter().map(|c| ("WriteMode", c)))
+            .chain(FailureKind::CONSTANTS.iter().map(|c| ("FailureKind", c)));
         let mut count = 0;
         for (enumeration, (name, value)) in registered {
             let constant = constants.iter().find(|c| c.attribute("name") == Some(name)).expect("constant");

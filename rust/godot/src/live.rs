@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use godot::global::godot_error;
-use ws_protocol::{Connection, SendError, State};
+use ws_protocol::{Connection, ProtocolError, SendError, State, Timeout};
 
+use crate::class_enums::FailureKind;
+use crate::failure::Failure;
 use crate::transport::{ReadOutcome, Transport};
 
 /// Most bytes read in one `poll()`, so one busy peer can't stall a frame.
@@ -16,11 +17,17 @@ pub struct Live {
     transport: Transport,
     /// `close()` was called by the application (so the state shows CLOSING at once).
     pub closed_by_app: bool,
+    /// The application dropped the connection (`close()` with a negative code).
+    pub aborted_by_app: bool,
+    /// Why the connection failed; the first cause found wins.
+    pub failure: Option<Failure>,
+    /// The failure was handed to `take_new_failure` (for its one log line).
+    failure_reported: bool,
 }
 
 impl Live {
     pub fn new(conn: Connection, transport: Transport) -> Live {
-        Live { conn, transport, closed_by_app: false }
+        Live { conn, transport, closed_by_app: false, aborted_by_app: false, failure: None, failure_reported: false }
     }
 
     pub fn transport_mut(&mut self) -> &mut Transport {
@@ -32,6 +39,7 @@ impl Live {
         if self.conn.state() != State::Closed {
             self.read(now);
             self.conn.poll(now);
+            self.note_timeout();
             self.flush();
         }
         self.release_transport_if_closed();
@@ -52,13 +60,51 @@ impl Live {
                 ReadOutcome::WouldBlock => break,
                 ReadOutcome::Closed => {
                     self.conn.receive_eof();
+                    self.note_end_of_input();
                     break;
                 }
             }
         }
         if let Some(error) = self.conn.take_error() {
-            godot_error!("RustWebSocketPeer: closing with {}: {error}", error.close_code());
+            self.fail(protocol_failure(error));
         }
+    }
+
+    /// The first cause wins: later ones are consequences.
+    fn fail(&mut self, failure: Failure) {
+        self.failure.get_or_insert(failure);
+    }
+
+    /// Input ended: a failure unless the peer's Close frame came first.
+    fn note_end_of_input(&mut self) {
+        if self.conn.received_close().is_some() {
+            return;
+        }
+        let kind = if self.transport.is_tls_failure() { FailureKind::Tls } else { FailureKind::ConnectionLost };
+        let why = self.transport.error().unwrap_or("the peer closed the connection without a Close frame");
+        let failure = Failure::new(kind, why);
+        self.fail(failure);
+    }
+
+    fn note_timeout(&mut self) {
+        let why = match self.conn.timed_out() {
+            None => return,
+            Some(Timeout::Heartbeat) => "no answer to a ping within heartbeat_interval".to_string(),
+            Some(Timeout::Close) => format!(
+                "the closing handshake did not complete within {} s",
+                self.conn.limits().close_timeout.as_secs_f64()
+            ),
+        };
+        self.fail(Failure::new(FailureKind::Timeout, why));
+    }
+
+    /// The failure, the first time it is asked for after it happened.
+    pub fn take_new_failure(&mut self) -> Option<&Failure> {
+        if self.failure_reported {
+            return None;
+        }
+        self.failure_reported = self.failure.is_some();
+        self.failure.as_ref()
     }
 
     /// Writes what the transport takes now.
@@ -72,7 +118,9 @@ impl Live {
                 Ok(0) => break,
                 Ok(n) => self.conn.consume_output(n),
                 Err(e) => {
-                    godot_error!("RustWebSocketPeer: connection lost while sending: {e}");
+                    let kind =
+                        if self.transport.is_tls_failure() { FailureKind::Tls } else { FailureKind::ConnectionLost };
+                    self.fail(Failure::new(kind, format!("connection lost while sending: {e}")));
                     self.conn.abort();
                     break;
                 }
@@ -97,7 +145,18 @@ impl Live {
 
     /// Ends at once: no Close frame (`close()` with a negative code).
     pub fn abort(&mut self) {
+        self.aborted_by_app |= self.conn.state() != State::Closed;
         self.conn.abort();
         self.release_transport_if_closed();
     }
+}
+
+/// The peer broke RFC 6455 and we closed with `error.close_code()`; a message
+/// over `inbound_buffer_size` (1009) is a limit rather than a violation.
+fn protocol_failure(error: ProtocolError) -> Failure {
+    let kind = match error {
+        ProtocolError::MessageTooBig { .. } => FailureKind::Limit,
+        _ => FailureKind::Protocol,
+    };
+    Failure::new(kind, format!("closed with {}: {error}", error.close_code()))
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use godot::classes::multiplayer_peer::{ConnectionStatus, TransferMode};
 use godot::classes::{IMultiplayerPeerExtension, MultiplayerPeerExtension, StreamPeer, StreamPeerTls, TcpServer};
-use godot::global::{godot_error, godot_warn, Error};
+use godot::global::{Error, PrintLevel};
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
 
@@ -21,6 +21,15 @@ use crate::clock;
 use crate::peer::{PeerConfig, WebSocketPeer};
 use crate::settings::Settings;
 use crate::tls_options::OptTls;
+
+const CLASS: &str = "RustWebSocketMultiplayerPeer";
+
+/// `mp_error!("method", "format", args…)`: a programmer error, located at the class method.
+macro_rules! mp_error {
+    ($method:expr, $($fmt:tt)+) => {
+        $crate::log::emit_in(CLASS, PrintLevel::Error, $method, &format!($($fmt)+))
+    };
+}
 
 /// The ID the server always has.
 const SERVER_ID: i32 = 1;
@@ -106,11 +115,11 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
         r_buffer_size: RawPtr<*mut i32>,
     ) -> Error {
         if self.status != ConnectionStatus::CONNECTED {
-            godot_error!("RustWebSocketMultiplayerPeer.get_packet: not connected");
+            mp_error!("get_packet", "not connected");
             return Error::ERR_UNCONFIGURED;
         }
         let Some((_, data)) = self.incoming.pop_front() else {
-            godot_error!("RustWebSocketMultiplayerPeer.get_packet: no packet available");
+            mp_error!("get_packet", "no packet available");
             return Error::ERR_UNAVAILABLE;
         };
         self.packet = data;
@@ -125,7 +134,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
 
     unsafe fn put_packet_rawptr(&mut self, p_buffer: RawPtr<*const u8>, p_buffer_size: i32) -> Error {
         if self.status != ConnectionStatus::CONNECTED {
-            godot_error!("RustWebSocketMultiplayerPeer.put_packet: not connected");
+            mp_error!("put_packet", "not connected");
             return Error::ERR_UNCONFIGURED;
         }
         let data: &[u8] = if p_buffer_size <= 0 || p_buffer.ptr().is_null() {
@@ -142,7 +151,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
         }
         if self.target_peer > 0 {
             let Some(peer) = self.peers.get_mut(&self.target_peer) else {
-                godot_error!("RustWebSocketMultiplayerPeer.put_packet: peer not found: {}", self.target_peer);
+                mp_error!("put_packet", "peer not found: {}", self.target_peer);
                 return Error::ERR_INVALID_PARAMETER;
             };
             return peer.bind_mut().send_binary(data);
@@ -197,7 +206,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
         match self.incoming.front() {
             Some((source, _)) => *source,
             None => {
-                godot_error!("RustWebSocketMultiplayerPeer.get_packet_peer: no packet available");
+                mp_error!("get_packet_peer", "no packet available");
                 SERVER_ID
             }
         }
@@ -228,7 +237,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
 
     fn disconnect_peer(&mut self, peer: i32, force: bool) {
         let Some(connection) = self.peers.get_mut(&peer) else {
-            godot_error!("RustWebSocketMultiplayerPeer.disconnect_peer: peer not found: {peer}");
+            mp_error!("disconnect_peer", "peer not found: {peer}");
             return;
         };
         connection.bind_mut().close_normally();
@@ -268,7 +277,7 @@ impl WebSocketMultiplayerPeer {
     #[func]
     fn create_client(&mut self, url: GString, #[opt(default = OptTls(None))] tls_client_options: OptTls) -> Error {
         if self.status != ConnectionStatus::DISCONNECTED {
-            godot_error!("RustWebSocketMultiplayerPeer.create_client: already in use; call close() first");
+            mp_error!("create_client", "already in use; call close() first");
             return Error::ERR_ALREADY_IN_USE;
         }
         self.clear();
@@ -293,17 +302,15 @@ impl WebSocketMultiplayerPeer {
         #[opt(default = OptTls(None))] tls_server_options: OptTls,
     ) -> Error {
         if self.status != ConnectionStatus::DISCONNECTED {
-            godot_error!("RustWebSocketMultiplayerPeer.create_server: already in use; call close() first");
+            mp_error!("create_server", "already in use; call close() first");
             return Error::ERR_ALREADY_IN_USE;
         }
         if tls_server_options.0.as_ref().is_some_and(|options| !options.is_server()) {
-            godot_error!(
-                "RustWebSocketMultiplayerPeer.create_server: client TLSOptions given; use TLSOptions.server()"
-            );
+            mp_error!("create_server", "client TLSOptions given; use TLSOptions.server()");
             return Error::ERR_INVALID_PARAMETER;
         }
         let Ok(port) = u16::try_from(port) else {
-            godot_error!("RustWebSocketMultiplayerPeer.create_server: invalid port {port}");
+            mp_error!("create_server", "invalid port {port}");
             return Error::ERR_INVALID_PARAMETER;
         };
         self.clear();
@@ -324,7 +331,7 @@ impl WebSocketMultiplayerPeer {
     fn get_peer(&self, peer_id: i32) -> Option<Gd<WebSocketPeer>> {
         let peer = self.peers.get(&peer_id).cloned();
         if peer.is_none() {
-            godot_error!("RustWebSocketMultiplayerPeer.get_peer: peer not found: {peer_id}");
+            mp_error!("get_peer", "peer not found: {peer_id}");
         }
         peer
     }
@@ -335,7 +342,7 @@ impl WebSocketMultiplayerPeer {
         match self.peers.get(&id) {
             Some(peer) => peer.bind().remote_host(),
             None => {
-                godot_error!("RustWebSocketMultiplayerPeer.get_peer_address: peer not found: {id}");
+                mp_error!("get_peer_address", "peer not found: {id}");
                 GString::new()
             }
         }
@@ -347,7 +354,7 @@ impl WebSocketMultiplayerPeer {
         match self.peers.get(&id) {
             Some(peer) => peer.bind().remote_port(),
             None => {
-                godot_error!("RustWebSocketMultiplayerPeer.get_peer_port: peer not found: {id}");
+                mp_error!("get_peer_port", "peer not found: {id}");
                 0
             }
         }
@@ -382,7 +389,7 @@ impl WebSocketMultiplayerPeer {
     #[func]
     fn set_inbound_buffer_size(&mut self, buffer_size: i32) {
         if buffer_size <= 0 {
-            godot_error!("RustWebSocketMultiplayerPeer.set_inbound_buffer_size: must be > 0, got {buffer_size}");
+            mp_error!("set_inbound_buffer_size", "must be > 0, got {buffer_size}");
             return;
         }
         self.inbound_buffer_size = buffer_size;
@@ -406,7 +413,7 @@ impl WebSocketMultiplayerPeer {
     #[func]
     fn set_handshake_timeout(&mut self, timeout: f64) {
         if timeout.is_nan() || timeout <= 0.0 {
-            godot_error!("RustWebSocketMultiplayerPeer.set_handshake_timeout: must be > 0, got {timeout}");
+            mp_error!("set_handshake_timeout", "must be > 0, got {timeout}");
             return;
         }
         self.handshake_timeout = timeout;
@@ -420,7 +427,7 @@ impl WebSocketMultiplayerPeer {
     #[func]
     fn set_max_queued_packets(&mut self, max_queued_packets: i32) {
         if max_queued_packets <= 0 {
-            godot_error!("RustWebSocketMultiplayerPeer.set_max_queued_packets: must be > 0, got {max_queued_packets}");
+            mp_error!("set_max_queued_packets", "must be > 0, got {max_queued_packets}");
             return;
         }
         self.max_queued_packets = max_queued_packets;
@@ -471,7 +478,7 @@ impl WebSocketMultiplayerPeer {
                         events.push(Event::Connected(SERVER_ID));
                     }
                     Some(Err(why)) => {
-                        godot_warn!("RustWebSocketMultiplayerPeer: {why}; closing the connection");
+                        crate::log::emit_in(CLASS, PrintLevel::Warn, "poll", &format!("{why}; closing the connection"));
                         peer.bind_mut().close_normally();
                         self.clear();
                         return events;

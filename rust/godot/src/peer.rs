@@ -4,15 +4,17 @@
 use std::time::Duration;
 
 use godot::classes::{IPacketPeerExtension, PacketPeerExtension, ProjectSettings, StreamPeer};
-use godot::global::{godot_error, Error};
+use godot::global::Error;
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
 use ws_protocol::{close_code, CloseStatus, Connection, Role, SendError, State as CoreState, WsUrl};
 
-use crate::class_enums::{State, WriteMode};
+use crate::class_enums::{FailureKind, State, WriteMode};
 use crate::client::{self, ClientConnect, StartError};
 use crate::clock;
+use crate::failure::Failure;
 use crate::live::Live;
+use crate::log::ws_error;
 use crate::server::{self, ServerAccept};
 use crate::settings::{self, Settings};
 use crate::tls_config;
@@ -42,29 +44,35 @@ enum Phase {
 /// OPEN until they are read), data queued before [method close] is sent before the
 /// Close frame, invalid close codes and reasons are refused, and handshakes and
 /// closes have deadlines.
+///
+/// Additions to the engine's API say why a connection failed:
+/// [method get_failure_kind], [method get_failure_reason] and
+/// [method get_handshake_status]. Outcomes of the network (refused, unresolvable,
+/// TLS rejected, hang-ups, timeouts, protocol violations by the peer) are not
+/// logged as errors: each failed connection logs one warning with its reason.
 #[derive(GodotClass)]
 #[class(base = PacketPeerExtension, tool, rename = RustWebSocketPeer)]
 pub struct WebSocketPeer {
     /// The WebSocket subprotocols offered (client) or accepted (server) during the handshake.
-    #[var(get, set)]
+    #[var(get, set, usage_flags = [DEFAULT])]
     supported_protocols: PackedStringArray,
     /// Extra HTTP headers (`"Name: value"`) sent with the handshake request or response.
-    #[var(get, set)]
+    #[var(get, set, usage_flags = [DEFAULT])]
     handshake_headers: PackedStringArray,
     /// Largest message accepted, in bytes, and the most bytes of unread messages kept
     /// before reading pauses. Read when a connection opens.
-    #[var(get, set)]
+    #[var(get, set, usage_flags = [DEFAULT])]
     inbound_buffer_size: i32,
     /// Most payload bytes queued for sending; a send beyond it fails with
     /// `ERR_OUT_OF_MEMORY`. 0 or less means no limit.
-    #[var(get, set)]
+    #[var(get, set, usage_flags = [DEFAULT])]
     outbound_buffer_size: i32,
     /// Most messages queued in each direction.
-    #[var(get, set)]
+    #[var(get, set, usage_flags = [DEFAULT])]
     max_queued_packets: i32,
     /// Seconds between automatic pings; the connection closes when one is not answered
     /// within the next interval. 0 disables them.
-    #[var(get, set)]
+    #[var(get, set, usage_flags = [DEFAULT])]
     heartbeat_interval: f64,
 
     phase: Phase,
@@ -72,6 +80,8 @@ pub struct WebSocketPeer {
     selected_protocol: GString,
     /// The remote address, once known (kept after close for diagnostics).
     remote: Option<(GString, i32)>,
+    /// Why connecting or accepting failed (an open connection keeps its own).
+    failure: Option<Failure>,
     was_string: bool,
     /// The packet last handed to Godot; it copies from this after `get_packet` returns.
     packet: Vec<u8>,
@@ -93,6 +103,7 @@ impl IPacketPeerExtension for WebSocketPeer {
             requested_url: GString::new(),
             selected_protocol: GString::new(),
             remote: None,
+            failure: None,
             was_string: false,
             packet: Vec::new(),
             base,
@@ -112,7 +123,7 @@ impl IPacketPeerExtension for WebSocketPeer {
             if self.visible_state() == State::Open {
                 return Error::ERR_UNAVAILABLE;
             }
-            godot_error!("RustWebSocketPeer.get_packet: no packet available and the connection is not open");
+            ws_error!("get_packet", "no packet available and the connection is not open");
             return Error::FAILED;
         };
         self.was_string = message.is_text;
@@ -134,7 +145,7 @@ impl IPacketPeerExtension for WebSocketPeer {
             // SAFETY: Godot passes a buffer of `p_buffer_size` bytes, valid for this call.
             unsafe { std::slice::from_raw_parts(p_buffer.ptr(), p_buffer_size as usize) }
         };
-        self.send_message(data, false)
+        self.send_message("put_packet", data, false)
     }
 
     fn get_available_packet_count(&self) -> i32 {
@@ -160,16 +171,17 @@ impl WebSocketPeer {
     /// outcome. Name resolution runs off the game thread.
     #[func]
     fn connect_to_url(&mut self, url: GString, #[opt(default = OptTls(None))] tls_client_options: OptTls) -> Error {
+        self.reset_failure();
         if url.is_empty() {
-            godot_error!("RustWebSocketPeer.connect_to_url: empty URL");
+            ws_error!("connect_to_url", "empty URL");
             return Error::ERR_INVALID_PARAMETER;
         }
         if tls_client_options.0.as_ref().is_some_and(|o| o.is_server()) {
-            godot_error!("RustWebSocketPeer.connect_to_url: server TLSOptions given; use TLSOptions.client()");
+            ws_error!("connect_to_url", "server TLSOptions given; use TLSOptions.client()");
             return Error::ERR_INVALID_PARAMETER;
         }
         if matches!(self.visible_state(), State::Connecting | State::Open) {
-            godot_error!("RustWebSocketPeer.connect_to_url: already connecting or connected");
+            ws_error!("connect_to_url", "already connecting or connected");
             return Error::ERR_ALREADY_IN_USE;
         }
         self.clear();
@@ -177,7 +189,7 @@ impl WebSocketPeer {
         let target = match WsUrl::parse(&text) {
             Ok(target) => target,
             Err(e) => {
-                godot_error!("RustWebSocketPeer.connect_to_url: invalid URL \"{text}\": {e}");
+                ws_error!("connect_to_url", "invalid URL \"{text}\": {e}");
                 return Error::ERR_INVALID_PARAMETER;
             }
         };
@@ -185,7 +197,7 @@ impl WebSocketPeer {
             match tls_client_options.policy().and_then(|policy| tls_config::client_setup(&policy, &target.host)) {
                 Ok(setup) => Some(setup),
                 Err(why) => {
-                    godot_error!("RustWebSocketPeer.connect_to_url: {why}");
+                    ws_error!("connect_to_url", "{why}");
                     return Error::ERR_INVALID_PARAMETER;
                 }
             }
@@ -194,18 +206,21 @@ impl WebSocketPeer {
         };
         let settings = self.settings();
         let now = clock::now();
-        match ClientConnect::start(target, &settings, random(), connect_timeout(), tls, now) {
+        match ClientConnect::start(target, &settings, random("connect_to_url"), connect_timeout(), tls, now) {
             Ok(connect) => {
                 self.requested_url = url;
                 self.phase = Phase::Connecting(Box::new(connect));
                 Error::OK
             }
             Err(StartError::Invalid(e)) => {
-                godot_error!("RustWebSocketPeer.connect_to_url: {e}");
+                ws_error!("connect_to_url", "{e}");
                 Error::ERR_INVALID_PARAMETER
             }
-            Err(StartError::Failed(why)) => {
-                godot_error!("RustWebSocketPeer.connect_to_url: connection to remote host failed: {why}");
+            Err(StartError::Failed(failure)) => {
+                // A network outcome (e.g. an unreachable address), not a programmer error.
+                self.requested_url = url;
+                self.record_failure("connect_to_url", failure);
+                self.requested_url = GString::new();
                 Error::FAILED
             }
         }
@@ -216,19 +231,18 @@ impl WebSocketPeer {
     /// performs the server side of the WebSocket handshake in [method poll].
     #[func]
     fn accept_stream(&mut self, stream: Option<Gd<StreamPeer>>) -> Error {
+        self.reset_failure();
         let Some(stream) = stream else {
-            godot_error!("RustWebSocketPeer.accept_stream: stream is null");
+            ws_error!("accept_stream", "stream is null");
             return Error::ERR_INVALID_PARAMETER;
         };
         if matches!(self.visible_state(), State::Connecting | State::Open) {
-            godot_error!("RustWebSocketPeer.accept_stream: already connecting or connected");
+            ws_error!("accept_stream", "already connecting or connected");
             return Error::ERR_ALREADY_IN_USE;
         }
         self.clear();
         let Some(mut transport) = StreamPeerTransport::new(stream) else {
-            godot_error!(
-                "RustWebSocketPeer.accept_stream: the stream must be a StreamPeerTCP or a StreamPeerTLS over one"
-            );
+            ws_error!("accept_stream", "the stream must be a StreamPeerTCP or a StreamPeerTLS over one");
             return Error::ERR_INVALID_PARAMETER;
         };
         transport.set_no_delay(true);
@@ -241,7 +255,7 @@ impl WebSocketPeer {
     /// Sends `message` as one binary frame, or as text with `WRITE_MODE_TEXT`.
     #[func]
     fn send(&mut self, message: PackedByteArray, #[opt(default = WriteMode::Binary)] write_mode: WriteMode) -> Error {
-        self.send_message(message.as_slice(), write_mode == WriteMode::Text)
+        self.send_message("send", message.as_slice(), write_mode == WriteMode::Text)
     }
 
     /// Sends `message` as UTF-8 in one text frame.
@@ -249,7 +263,7 @@ impl WebSocketPeer {
     fn send_text(&mut self, message: GString) -> Error {
         // The engine's own encoder: much faster than converting char by char.
         let utf8 = message.to_utf8_buffer();
-        self.send_message(utf8.as_slice(), true)
+        self.send_message("send_text", utf8.as_slice(), true)
     }
 
     /// Whether the last packet read was sent as text.
@@ -264,25 +278,23 @@ impl WebSocketPeer {
         let now = clock::now();
         // The server reads its settings when the request arrives.
         let settings = matches!(self.phase, Phase::Accepting(_)).then(|| self.settings());
-        match &mut self.phase {
-            Phase::Idle => {}
+        let failure = match &mut self.phase {
+            Phase::Idle => None,
             Phase::Connecting(connect) => {
                 if let Some(addr) = connect.remote() {
                     self.remote = Some((GString::from(addr.ip().to_string().as_str()), addr.port() as i32));
                 }
                 match connect.poll(now) {
-                    client::Progress::Pending => {}
-                    client::Progress::Failed(why) => {
-                        godot_error!("RustWebSocketPeer: connecting to {} failed: {why}", self.requested_url);
-                        self.phase = Phase::Idle;
-                    }
+                    client::Progress::Pending => None,
+                    client::Progress::Failed(failure) => Some(failure),
                     client::Progress::Open(transport, outcome) => {
                         let (host, port) = transport.peer_addr();
                         self.remote = Some((GString::from(host.as_str()), port as i32));
                         self.selected_protocol = GString::from(outcome.protocol.as_str());
-                        let mut conn = Connection::new(Role::Client, self.settings().limits(), now, random());
+                        let mut conn = Connection::new(Role::Client, self.settings().limits(), now, random("poll"));
                         conn.receive(&outcome.leftover, now);
                         self.open(Live::new(conn, transport), now);
+                        None
                     }
                 }
             }
@@ -290,11 +302,8 @@ impl WebSocketPeer {
                 let is_tls = accept.is_tls();
                 let settings = settings.expect("computed for the accepting phase");
                 match accept.poll(&settings, now) {
-                    server::Progress::Pending => {}
-                    server::Progress::Failed(why) => {
-                        godot_error!("RustWebSocketPeer: {why}");
-                        self.phase = Phase::Idle;
-                    }
+                    server::Progress::Pending => None,
+                    server::Progress::Failed(failure) => Some(failure),
                     server::Progress::Open(transport, request, protocol) => {
                         let scheme = if is_tls { "wss://" } else { "ws://" };
                         self.requested_url =
@@ -303,14 +312,21 @@ impl WebSocketPeer {
                         let mut conn = Connection::new(Role::Server, settings.limits(), now, [0; 32]);
                         conn.receive(&request.leftover, now);
                         self.open(Live::new(conn, transport), now);
+                        None
                     }
                 }
             }
             Phase::Live(live) => {
                 live.conn.set_heartbeat_interval(heartbeat(self.heartbeat_interval), now);
                 live.poll(now);
+                None
             }
+        };
+        if let Some(failure) = failure {
+            self.phase = Phase::Idle;
+            self.record_failure("poll", failure);
         }
+        self.report_live_failure("poll");
     }
 
     /// Starts the closing handshake with `code` and `reason` (at most 123 bytes of
@@ -329,10 +345,11 @@ impl WebSocketPeer {
                         live.closed_by_app |= was_open;
                         live.flush();
                     }
-                    Err(e) => godot_error!("RustWebSocketPeer.close: {e}"),
+                    Err(e) => ws_error!("close", "{e}"),
                 }
             }
         }
+        self.report_live_failure("close");
     }
 
     /// The IP address of the remote peer.
@@ -377,7 +394,7 @@ impl WebSocketPeer {
         };
         match transport {
             Some(transport) => transport.set_no_delay(enabled),
-            None => godot_error!("RustWebSocketPeer.set_no_delay: no TCP connection"),
+            None => ws_error!("set_no_delay", "no TCP connection"),
         }
     }
 
@@ -409,6 +426,35 @@ impl WebSocketPeer {
         self.close_status().map_or(GString::new(), |status| GString::from(status.reason.as_str()))
     }
 
+    /// Why the connection failed, or [constant FAILURE_NONE] while it has not
+    /// (including a clean close by either side, and [method close] with a negative
+    /// code). Set as soon as the failure is detected: the state may still read
+    /// [constant STATE_OPEN] while messages that arrived before it are unread.
+    /// Reset by [method connect_to_url] and [method accept_stream]. (Not in the
+    /// engine's `WebSocketPeer`.)
+    #[func]
+    fn get_failure_kind(&self) -> FailureKind {
+        self.failure().map_or(FailureKind::None, |f| f.kind)
+    }
+
+    /// A one-line description of the failure, as in the warning logged for it,
+    /// e.g. `connection refused by 127.0.0.1:8000` or `server answered HTTP 403`;
+    /// empty while [method get_failure_kind] is [constant FAILURE_NONE]. For
+    /// people, not for parsing. (Not in the engine's `WebSocketPeer`.)
+    #[func]
+    fn get_failure_reason(&self) -> GString {
+        self.failure().map_or(GString::new(), |f| GString::from(f.reason.as_str()))
+    }
+
+    /// The HTTP status of a refused opening handshake: on a client, what the
+    /// server answered instead of `101` (e.g. `403`); on a server, the error status
+    /// it answered a bad request with (`400` or `426`). 0 otherwise. (Not in the
+    /// engine's `WebSocketPeer`.)
+    #[func]
+    fn get_handshake_status(&self) -> i32 {
+        self.failure().map_or(0, |f| f.http_status as i32)
+    }
+
     #[func]
     fn get_supported_protocols(&self) -> PackedStringArray {
         self.supported_protocols.clone()
@@ -438,8 +484,9 @@ impl WebSocketPeer {
     #[func]
     fn set_inbound_buffer_size(&mut self, buffer_size: i32) {
         if buffer_size <= 0 {
-            godot_error!(
-                "RustWebSocketPeer.inbound_buffer_size must be positive (got {buffer_size}); keeping {}",
+            ws_error!(
+                "set_inbound_buffer_size",
+                "inbound_buffer_size must be positive (got {buffer_size}); keeping {}",
                 self.inbound_buffer_size
             );
             return;
@@ -468,8 +515,9 @@ impl WebSocketPeer {
     #[func]
     fn set_max_queued_packets(&mut self, buffer_size: i32) {
         if buffer_size <= 0 {
-            godot_error!(
-                "RustWebSocketPeer.max_queued_packets must be positive (got {buffer_size}); keeping {}",
+            ws_error!(
+                "set_max_queued_packets",
+                "max_queued_packets must be positive (got {buffer_size}); keeping {}",
                 self.max_queued_packets
             );
             return;
@@ -488,7 +536,7 @@ impl WebSocketPeer {
     #[func]
     fn set_heartbeat_interval(&mut self, interval: f64) {
         if interval.is_nan() || interval < 0.0 {
-            godot_error!("RustWebSocketPeer.heartbeat_interval must be >= 0 (got {interval})");
+            ws_error!("set_heartbeat_interval", "heartbeat_interval must be >= 0 (got {interval})");
             return;
         }
         // Whole milliseconds, as the engine stores it.
@@ -552,22 +600,78 @@ impl WebSocketPeer {
         }
     }
 
-    fn send_message(&mut self, data: &[u8], is_text: bool) -> Error {
+    /// A send on a connection that never opened, or that the caller closed, is
+    /// a programmer error. One the peer or the network ended is not: it fails
+    /// quietly, and `get_failure_kind()` says why (the state may still read OPEN
+    /// while earlier messages are unread).
+    fn send_message(&mut self, method: &'static str, data: &[u8], is_text: bool) -> Error {
         let Phase::Live(live) = &mut self.phase else {
-            godot_error!("RustWebSocketPeer: cannot send, the connection is not open");
+            ws_error!(method, "cannot send, the connection is not open");
             return Error::FAILED;
         };
-        match live.send(is_text, data) {
+        let result = match live.send(is_text, data) {
             Ok(()) if live.conn.state() == CoreState::Closed => Error::FAILED,
             Ok(()) => Error::OK,
-            Err(e @ SendError::NotOpen) => {
-                godot_error!("RustWebSocketPeer: cannot send, {e}");
+            Err(SendError::NotOpen) if live.closed_by_app || live.aborted_by_app => {
+                ws_error!(method, "cannot send, the connection was closed with close()");
                 Error::FAILED
             }
+            Err(SendError::NotOpen) => Error::FAILED,
             Err(e) => {
-                godot_error!("RustWebSocketPeer: send refused: {e}");
+                ws_error!(method, "send refused: {e}");
                 Error::ERR_OUT_OF_MEMORY
             }
+        };
+        self.report_live_failure(method);
+        result
+    }
+
+    /// Clears the failure of the previous connection (a new attempt starts),
+    /// unless this call is refused because one is under way.
+    fn reset_failure(&mut self) {
+        if matches!(self.visible_state(), State::Connecting | State::Open) {
+            return;
+        }
+        self.failure = None;
+        // A connection that is over (or closing) may stay in place if the call is
+        // refused; its failure is no longer what the object reports.
+        if let Phase::Live(live) = &mut self.phase {
+            live.failure = None;
+        }
+    }
+
+    /// Why the current or last connection failed.
+    fn failure(&self) -> Option<&Failure> {
+        match &self.phase {
+            Phase::Live(live) => live.failure.as_ref(),
+            _ => self.failure.as_ref(),
+        }
+    }
+
+    /// Keeps a failure of connecting or accepting, with its one warning line.
+    #[track_caller]
+    fn record_failure(&mut self, method: &str, failure: Failure) {
+        failure.warn(method, &self.connection_name());
+        self.failure = Some(failure);
+    }
+
+    /// The warning line of an open connection's failure, once.
+    #[track_caller]
+    fn report_live_failure(&mut self, method: &str) {
+        let name = self.connection_name();
+        if let Phase::Live(live) = &mut self.phase {
+            if let Some(failure) = live.take_new_failure() {
+                failure.warn(method, &name);
+            }
+        }
+    }
+
+    /// How log lines name this connection: its URL, else the remote address.
+    fn connection_name(&self) -> String {
+        match &self.remote {
+            _ if !self.requested_url.is_empty() => self.requested_url.to_string(),
+            Some((host, port)) => format!("the connection from {host}:{port}"),
+            None => "the connection".to_string(),
         }
     }
 }
@@ -583,10 +687,10 @@ fn connect_timeout() -> Duration {
     Duration::from_secs(seconds as u64)
 }
 
-fn random<const N: usize>() -> [u8; N] {
+fn random<const N: usize>(method: &'static str) -> [u8; N] {
     let mut bytes = [0u8; N];
     if let Err(e) = getrandom::fill(&mut bytes) {
-        godot_error!("RustWebSocketPeer: no OS randomness ({e}); handshake keys and masks are weak");
+        ws_error!(method, "no OS randomness ({e}); handshake keys and masks are weak");
     }
     bytes
 }

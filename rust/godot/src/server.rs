@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use ws_protocol::{HandshakeError, Request, ServerHandshake};
 
+use crate::class_enums::FailureKind;
+use crate::failure::Failure;
 use crate::settings::Settings;
 use crate::transport::stream_peer::Readiness;
 use crate::transport::{ReadOutcome, StreamPeerTransport, Transport};
@@ -29,7 +31,7 @@ pub enum Progress {
     Pending,
     /// The 101 is written: the transport, the request and the chosen subprotocol.
     Open(Transport, Box<Request>, Option<String>),
-    Failed(String),
+    Failed(Failure),
 }
 
 impl ServerAccept {
@@ -54,13 +56,17 @@ impl ServerAccept {
     pub fn poll(&mut self, settings: &Settings, now: Duration) -> Progress {
         if let Err(timeout) = self.handshake.check_deadline(now) {
             self.transport.close();
-            return Progress::Failed(timeout.to_string());
+            return Progress::Failed(Failure::new(FailureKind::Timeout, timeout.to_string()));
         }
         if let Transport::Stream(stream) = &mut self.transport {
             match stream.readiness() {
                 Readiness::Ready => {}
                 Readiness::Pending => return Progress::Pending,
-                Readiness::Failed(why) => return Progress::Failed(why),
+                Readiness::Failed(why) => {
+                    // A stream that fails before any request: TLS's handshake, or TCP gone.
+                    let kind = if stream.is_tls() { FailureKind::Tls } else { FailureKind::ConnectionLost };
+                    return Progress::Failed(Failure::new(kind, why));
+                }
             }
         }
         if self.accepted.is_none() {
@@ -71,7 +77,10 @@ impl ServerAccept {
                     Err(e) => return self.refuse(e),
                 },
                 Err(Some(e)) => return self.refuse(e),
-                Err(None) => return Progress::Failed("connection closed during the handshake".into()),
+                Err(None) => {
+                    let why = "the client closed the connection during the handshake";
+                    return Progress::Failed(Failure::new(FailureKind::ConnectionLost, why));
+                }
             }
         }
         let accepted = self.accepted.as_mut().expect("set above");
@@ -79,7 +88,10 @@ impl ServerAccept {
             match self.transport.write(&accepted.response[accepted.written..]) {
                 Ok(0) => return Progress::Pending,
                 Ok(n) => accepted.written += n,
-                Err(e) => return Progress::Failed(format!("sending the handshake response failed: {e}")),
+                Err(e) => {
+                    let why = format!("sending the handshake response failed: {e}");
+                    return Progress::Failed(Failure::new(FailureKind::ConnectionLost, why));
+                }
             }
         }
         let accepted = self.accepted.take().expect("set above");
@@ -118,7 +130,15 @@ impl ServerAccept {
             }
         }
         self.transport.close();
-        Progress::Failed(format!("handshake refused: {error}"))
+        let failure = match error {
+            HandshakeError::Timeout => Failure::new(FailureKind::Timeout, error.to_string()),
+            _ => Failure::with_status(
+                FailureKind::Handshake,
+                format!("invalid handshake request: {error}"),
+                error.http_status().unwrap_or(0),
+            ),
+        };
+        Progress::Failed(failure)
     }
 }
 

@@ -36,6 +36,15 @@ pub enum State {
     Closed,
 }
 
+/// A deadline that ended the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timeout {
+    /// No pong (nor any other input) within the heartbeat interval after a ping.
+    Heartbeat,
+    /// The closing handshake did not complete within `close_timeout`.
+    Close,
+}
+
 /// What the payload bytes being decoded belong to.
 #[derive(Clone, Copy, Debug)]
 enum CurrentFrame {
@@ -71,6 +80,7 @@ pub struct Connection {
     unreported_error: Option<ProtocolError>,
     status: Option<CloseStatus>,
     close_deadline: Option<Duration>,
+    timed_out: Option<Timeout>,
 }
 
 impl Connection {
@@ -99,6 +109,7 @@ impl Connection {
             unreported_error: None,
             status: None,
             close_deadline: None,
+            timed_out: None,
             limits,
         }
     }
@@ -130,6 +141,11 @@ impl Connection {
     /// The Close frame the peer sent, as soon as it arrived.
     pub fn received_close(&self) -> Option<&CloseStatus> {
         self.received_close.as_ref()
+    }
+
+    /// The deadline that ended the connection, if one did.
+    pub fn timed_out(&self) -> Option<Timeout> {
+        self.timed_out
     }
 
     /// The protocol error that failed the connection, once, for logging.
@@ -446,10 +462,14 @@ impl Connection {
                     self.outbox.push_control(OpCode::Ping, &payload, mask);
                 }
                 // A dead peer: end without a Close frame, as the engine does.
-                HeartbeatAction::TimedOut => self.finish(CloseStatus::abnormal()),
+                HeartbeatAction::TimedOut => {
+                    self.timed_out = Some(Timeout::Heartbeat);
+                    self.finish(CloseStatus::abnormal());
+                }
             }
         }
         if self.state == State::Closing && self.close_deadline.is_some_and(|d| now >= d) {
+            self.timed_out = Some(Timeout::Close);
             let status = self.closing_outcome();
             self.finish(status);
         }

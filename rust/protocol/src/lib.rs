@@ -23,7 +23,7 @@ pub mod utf8;
 pub mod ws_url;
 
 pub use close::CloseStatus;
-pub use connection::{Connection, Role, State};
+pub use connection::{Connection, Role, State, Timeout};
 pub use error::{CloseError, ProtocolError, SendError};
 pub use handshake::{ClientHandshake, ClientOutcome, HandshakeError, Request, ServerHandshake};
 pub use limits::Limits;

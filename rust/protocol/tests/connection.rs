@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use ws_protocol::frame::{encode_frame, encode_header};
-use ws_protocol::{Connection, Limits, Message, OpCode, ProtocolError, Role, SendError, State};
+use ws_protocol::{Connection, Limits, Message, OpCode, ProtocolError, Role, SendError, State, Timeout};
 
 const T0: Duration = Duration::ZERO;
 
@@ -251,9 +251,11 @@ fn close_deadline_ends_an_unanswered_close() {
     take_output(&mut c);
     c.poll(ms(499));
     assert_eq!(c.state(), State::Closing);
+    assert_eq!(c.timed_out(), None);
     c.poll(ms(500));
     assert_eq!(c.state(), State::Closed);
     assert_eq!(c.close_status().unwrap().code, 1006);
+    assert_eq!(c.timed_out(), Some(Timeout::Close));
 }
 
 #[test]
@@ -263,6 +265,7 @@ fn eof_without_close_is_abnormal_1006() {
     c.receive_eof();
     assert_eq!(c.state(), State::Closed);
     assert_eq!(c.close_status().unwrap().code, 1006);
+    assert_eq!(c.timed_out(), None, "an end of input is no timeout");
     assert_eq!(drain(&mut c).len(), 1, "what arrived before the end stays readable");
 }
 
@@ -366,6 +369,7 @@ fn heartbeat_pings_and_times_out_without_pong() {
     c.poll(ms(1500));
     assert_eq!(c.state(), State::Closed);
     assert_eq!(c.close_status().unwrap().code, 1006);
+    assert_eq!(c.timed_out(), Some(Timeout::Heartbeat));
 }
 
 #[test]

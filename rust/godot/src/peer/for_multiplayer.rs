@@ -58,7 +58,7 @@ impl WebSocketPeer {
     }
 
     pub(crate) fn send_binary(&mut self, data: &[u8]) -> Error {
-        self.send_message(data, false)
+        self.send_message("put_packet", data, false)
     }
 
     pub(crate) fn close_normally(&mut self) {

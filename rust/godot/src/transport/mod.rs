@@ -36,6 +36,8 @@ pub enum Transport {
 /// The client's own socket, with its place in the shared readiness check.
 pub struct TcpTransport {
     stream: TcpStream,
+    /// Why reading failed (a reset), for `get_failure_reason()`.
+    error: Option<String>,
     #[cfg(target_os = "linux")]
     readiness: Option<readiness::Registration>,
 }
@@ -43,6 +45,7 @@ pub struct TcpTransport {
 impl Transport {
     pub fn tcp(stream: TcpStream) -> Transport {
         Transport::Tcp(TcpTransport {
+            error: None,
             #[cfg(target_os = "linux")]
             readiness: readiness::Registration::new(&stream),
             stream,
@@ -93,7 +96,10 @@ impl Transport {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted => {
                         ReadOutcome::WouldBlock
                     }
-                    Err(_) => ReadOutcome::Closed,
+                    Err(e) => {
+                        tcp.error.get_or_insert_with(|| format!("connection lost: {}", e.kind()));
+                        ReadOutcome::Closed
+                    }
                 }
             }),
             Transport::Stream(stream) => stream.read_into(max, sink),
@@ -150,11 +156,20 @@ impl Transport {
         }
     }
 
-    /// Why the transport failed, when it knows (TLS errors).
+    /// Why the transport failed, when it knows (TLS errors, a reset).
     pub fn error(&self) -> Option<&str> {
         match self {
             Transport::Tls(tls) => tls.error(),
+            Transport::Tcp(tcp) => tcp.error.as_deref(),
             _ => None,
+        }
+    }
+
+    /// Whether the failure is the TLS layer's (`FAILURE_TLS`), not the socket's.
+    pub fn is_tls_failure(&self) -> bool {
+        match self {
+            Transport::Tls(tls) => tls.is_tls_failure(),
+            _ => false,
         }
     }
 }

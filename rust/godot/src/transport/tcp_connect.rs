@@ -69,12 +69,15 @@ impl TcpConnect {
                     let (socket, _, _) = self.current.take().expect("checked above");
                     return ConnectProgress::Connected(socket.into());
                 }
-                Ok(None) if now >= *deadline => Some(io::Error::new(io::ErrorKind::TimedOut, "connect timed out")),
+                Ok(None) if now >= *deadline => Some(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("timed out after {} s", self.per_address_timeout.as_secs()),
+                )),
                 Ok(None) => None,
             };
             match failed {
                 Some(e) => {
-                    self.last_error = Some(io::Error::new(e.kind(), format!("{addr}: {e}")));
+                    self.last_error = Some(describe(addr, e));
                     self.start_next(now);
                 }
                 None => return ConnectProgress::Pending,
@@ -89,7 +92,27 @@ fn begin(addr: SocketAddr) -> io::Result<Socket> {
     match socket.connect(&SockAddr::from(addr)) {
         Ok(()) => Ok(socket),
         Err(e) if in_progress(&e) => Ok(socket),
-        Err(e) => Err(io::Error::new(e.kind(), format!("{addr}: {e}"))),
+        Err(e) => Err(describe(addr, e)),
+    }
+}
+
+/// The error worded for a log line and `get_failure_reason()`:
+/// `connection refused by 127.0.0.1:8000`.
+fn describe(addr: SocketAddr, e: io::Error) -> io::Error {
+    let text = match e.kind() {
+        io::ErrorKind::ConnectionRefused => format!("connection refused by {addr}"),
+        io::ErrorKind::TimedOut => format!("no answer from {addr}: {e}"),
+        _ => format!("cannot connect to {addr}: {}", without_os_code(&e)),
+    };
+    io::Error::new(e.kind(), text)
+}
+
+/// `Network is unreachable (os error 101)` without the code in brackets.
+fn without_os_code(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_string(),
+        None => text,
     }
 }
 
@@ -134,6 +157,9 @@ mod tests {
     fn reports_failure_when_every_address_refuses() {
         let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
         let mut connect = TcpConnect::start(vec![closed], Duration::from_secs(5), Duration::ZERO);
-        assert!(matches!(wait(&mut connect), ConnectProgress::Failed(_)));
+        match wait(&mut connect) {
+            ConnectProgress::Failed(e) => assert_eq!(e.to_string(), format!("connection refused by {closed}")),
+            _ => panic!("connected to a closed port"),
+        }
     }
 }

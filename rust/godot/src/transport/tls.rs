@@ -36,6 +36,12 @@ impl TlsStream {
         self.session.error().or(self.io_error.as_deref())
     }
 
+    /// Whether a failure is TLS's own (a handshake that did not complete, a bad
+    /// record or alert) rather than the socket's.
+    pub fn is_tls_failure(&self) -> bool {
+        self.session.error().is_some() || self.session.is_handshaking()
+    }
+
     /// Writes the records the session has ready until the socket would block.
     /// False once the socket failed.
     fn send_records(&mut self) -> bool {

@@ -40,18 +40,26 @@ pub enum HandshakeError {
 }
 
 impl HandshakeError {
-    /// The HTTP response a server sends before closing, for errors in the request.
-    pub fn http_response(&self) -> Option<Vec<u8>> {
-        let (status, extra) = match self {
-            HandshakeError::UnsupportedVersion(_) => ("426 Upgrade Required", "Sec-WebSocket-Version: 13\r\n"),
+    /// The HTTP status a server answers an error in the request with, if any.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            HandshakeError::UnsupportedVersion(_) => Some(426),
             HandshakeError::HeadersTooLarge { .. }
             | HandshakeError::Malformed(_)
             | HandshakeError::BadMethod(_)
             | HandshakeError::WrongHttpVersion
             | HandshakeError::MissingHeader(_)
             | HandshakeError::BadKey(_)
-            | HandshakeError::NoCommonProtocol(_) => ("400 Bad Request", ""),
-            _ => return None,
+            | HandshakeError::NoCommonProtocol(_) => Some(400),
+            _ => None,
+        }
+    }
+
+    /// The HTTP response a server sends before closing, for errors in the request.
+    pub fn http_response(&self) -> Option<Vec<u8>> {
+        let (status, extra) = match self.http_status()? {
+            426 => ("426 Upgrade Required", "Sec-WebSocket-Version: 13\r\n"),
+            _ => ("400 Bad Request", ""),
         };
         let body = format!("{self}\n");
         Some(
