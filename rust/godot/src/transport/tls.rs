@@ -50,7 +50,7 @@ impl<S: Read + Write> TlsStream<S> {
     }
 
     /// Reads up to `max` bytes of plaintext and hands them to `sink`; sends
-    /// what rustls has to say on the way (handshake, key update answers).
+    /// what rustls has to say on the way (handshake flights, alerts).
     pub fn read_into(&mut self, max: usize, sink: &mut dyn FnMut(&[u8])) -> ReadOutcome {
         let mut delivered = 0;
         // Records that carry no data must not keep one call busy.
