@@ -1,5 +1,5 @@
 //! Test-only global allocator that counts the allocations a thread makes while
-//! it asks to be watched, so a test can assert a hot path allocates nothing.
+//! it asks to be watched, so a test can bound what a hot path allocates.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -51,14 +51,12 @@ fn server_name(name: &str) -> Result<ServerName<'static>, String> {
 }
 
 fn config_with(verifier: Arc<dyn ServerCertVerifier>) -> Result<Arc<ClientConfig>, String> {
-    let mut config = ClientConfig::builder_with_provider(provider())
+    let config = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS: {e}"))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
-    // Our own record layer takes over the keys after the handshake (transport::tls_session).
-    config.enable_secret_extraction = true;
     Ok(Arc::new(config))
 }
 

@@ -7,8 +7,6 @@ pub mod readiness;
 pub mod stream_peer;
 pub mod tcp_connect;
 pub mod tls;
-mod tls_record;
-mod tls_session;
 #[cfg(test)]
 mod tls_test_identity;
 
@@ -129,7 +127,7 @@ impl Transport {
             }
             Transport::Stream(stream) => stream.set_no_delay(enabled),
             Transport::Tls(tls) => {
-                let _ = tls.tcp().set_nodelay(enabled);
+                let _ = tls.socket().set_nodelay(enabled);
             }
             Transport::Closed => {}
         }
@@ -140,7 +138,7 @@ impl Transport {
         match self {
             Transport::Tcp(tcp) => tcp.stream.peer_addr().map(|a| (a.ip().to_string(), a.port())).unwrap_or_default(),
             Transport::Stream(stream) => stream.peer_addr(),
-            Transport::Tls(tls) => tls.tcp().peer_addr().map(|a| (a.ip().to_string(), a.port())).unwrap_or_default(),
+            Transport::Tls(tls) => tls.socket().peer_addr().map(|a| (a.ip().to_string(), a.port())).unwrap_or_default(),
             Transport::Closed => (String::new(), 0),
         }
     }
@@ -151,7 +149,10 @@ impl Transport {
                 let _ = tcp.stream.shutdown(Shutdown::Both);
             }
             Transport::Stream(stream) => stream.close(),
-            Transport::Tls(tls) => tls.close(),
+            Transport::Tls(tls) => {
+                tls.close();
+                let _ = tls.socket().shutdown(Shutdown::Both);
+            }
             Transport::Closed => {}
         }
     }

@@ -1,119 +1,187 @@
-//! `wss://` client TLS over the client's own non-blocking socket: moves bytes
-//! between the socket and the `TlsSession`. The handshake advances only when
-//! the connection is read or written, i.e. inside `poll()`; nothing blocks.
+//! `wss://` client TLS: rustls' `ClientConnection` over the client's own
+//! non-blocking socket. rustls does all of TLS (handshake, record protection,
+//! key updates, alerts, limits, close_notify); this moves its records between
+//! it and the socket, hands out what it decrypted and bounds what it holds for
+//! the server. Nothing blocks: the handshake advances only when the stream is
+//! read or written, i.e. inside `poll()`.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 
 use rustls::pki_types::ServerName;
-use rustls::ClientConfig;
+use rustls::{ClientConfig, ClientConnection};
 
-use super::tls_session::TlsSession;
 use super::ReadOutcome;
 
+/// Records rustls may hold for a server that does not take them before
+/// writes report backpressure (rustls stops taking plaintext at this bound).
+/// What rustls adds by itself while reading is bounded by rustls (one pending
+/// key update answer, one refused renegotiation, a final alert), so reading
+/// goes on whatever the server does with what we send.
+const SEND_BUFFER_LIMIT: usize = 256 * 1024;
 /// Bytes one read call may take from the socket beyond the plaintext asked for
-/// (record overhead, handshake messages).
+/// (record overhead, handshake messages, tickets, empty records).
 const READ_BUDGET_SLACK: usize = 64 * 1024;
 
-pub struct TlsStream {
-    session: TlsSession,
-    tcp: TcpStream,
-    /// A socket error, for the one error line the peer logs.
-    io_error: Option<String>,
+pub struct TlsStream<S = TcpStream> {
+    tls: ClientConnection,
+    socket: S,
+    /// Why the connection failed, for the one line the peer logs.
+    error: Option<String>,
+    /// The failure is TLS's own (rustls rejected something), not the socket's.
+    tls_failed: bool,
+    /// The server sent close_notify, or ended the TCP stream: once what was
+    /// decrypted is handed out, nothing more arrives.
+    server_done: bool,
 }
 
-impl TlsStream {
-    pub fn new(config: Arc<ClientConfig>, name: ServerName<'static>, tcp: TcpStream) -> Result<TlsStream, String> {
-        Ok(TlsStream { session: TlsSession::new(config, name)?, tcp, io_error: None })
+impl<S: Read + Write> TlsStream<S> {
+    pub fn new(config: Arc<ClientConfig>, name: ServerName<'static>, socket: S) -> Result<TlsStream<S>, String> {
+        let mut tls = ClientConnection::new(config, name).map_err(|e| format!("TLS: {e}"))?;
+        tls.set_buffer_limit(Some(SEND_BUFFER_LIMIT));
+        Ok(TlsStream { tls, socket, error: None, tls_failed: false, server_done: false })
     }
 
-    pub fn tcp(&self) -> &TcpStream {
-        &self.tcp
+    pub fn socket(&self) -> &S {
+        &self.socket
     }
 
     pub fn error(&self) -> Option<&str> {
-        self.session.error().or(self.io_error.as_deref())
+        self.error.as_deref()
     }
 
     /// Whether a failure is TLS's own (a handshake that did not complete, a bad
     /// record or alert) rather than the socket's.
     pub fn is_tls_failure(&self) -> bool {
-        self.session.error().is_some() || self.session.is_handshaking()
+        self.tls_failed || self.tls.is_handshaking()
     }
 
-    /// Writes the records the session has ready until the socket would block.
-    /// False once the socket failed.
-    fn send_records(&mut self) -> bool {
-        while !self.session.pending_output().is_empty() {
-            match self.tcp.write(self.session.pending_output()) {
-                Ok(n) => self.session.consume_output(n),
-                Err(e) if would_block(&e) => break,
-                Err(e) => {
-                    self.io_error.get_or_insert_with(|| format!("TLS: sending failed: {e}"));
-                    return false;
-                }
-            }
-        }
-        true
-    }
-
+    /// Reads up to `max` bytes of plaintext and hands them to `sink`; sends
+    /// what rustls has to say on the way (handshake flights, alerts).
     pub fn read_into(&mut self, max: usize, sink: &mut dyn FnMut(&[u8])) -> ReadOutcome {
         let mut delivered = 0;
-        // Records that carry no data (tickets, empty records) must not keep one call busy.
+        // Records that carry no data must not keep one call busy.
         let mut read_budget = max.saturating_add(READ_BUDGET_SLACK);
         loop {
-            delivered += self.session.read_plaintext(max - delivered, sink);
-            // Handshake records, key-update answers, alerts.
-            if !self.send_records() || delivered == max || !self.session.wants_input() || read_budget == 0 {
+            delivered += self.hand_out(max - delivered, sink);
+            self.send_records();
+            let stop = delivered == max
+                || self.error.is_some()
+                || self.server_done
+                || read_budget == 0
+                // Plaintext not handed out yet, close_notify, or a handshake flight still unsent.
+                || !self.tls.wants_read();
+            if stop {
                 break;
             }
-            let room = self.session.receive_buffer();
-            let room_len = room.len().min(read_budget);
-            match self.tcp.read(&mut room[..room_len]) {
-                Ok(0) => self.session.received_eof(),
+            match self.tls.read_tls(&mut self.socket) {
+                Ok(0) => self.received_eof(),
                 Ok(n) => {
-                    read_budget -= n;
-                    self.session.received(n);
-                    if n < room_len {
-                        // The socket is drained: take what it gave, skip the read that would say so.
-                        delivered += self.session.read_plaintext(max - delivered, sink);
-                        self.send_records();
-                        break;
+                    read_budget = read_budget.saturating_sub(n);
+                    if let Err(e) = self.tls.process_new_packets() {
+                        self.fail_tls(e);
                     }
                 }
                 Err(e) if would_block(&e) => break,
-                Err(e) => {
-                    self.io_error.get_or_insert_with(|| format!("TLS: receiving failed: {e}"));
-                    break;
-                }
+                Err(e) => self.fail(format!("TLS: receiving failed: {e}")),
             }
         }
         if delivered > 0 {
             ReadOutcome::Data(delivered)
-        } else if self.session.is_finished() || self.io_error.is_some() {
+        } else if self.error.is_some() || self.server_done {
             ReadOutcome::Closed
         } else {
             ReadOutcome::WouldBlock
         }
     }
 
-    pub fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if let Some(why) = self.error() {
-            return Err(io::Error::new(io::ErrorKind::ConnectionAborted, why.to_string()));
+    /// Hands at most `max` bytes of decrypted plaintext to `sink`, straight
+    /// from rustls' buffer; returns how many.
+    fn hand_out(&mut self, max: usize, sink: &mut dyn FnMut(&[u8])) -> usize {
+        let mut delivered = 0;
+        let mut reader = self.tls.reader();
+        while delivered < max {
+            match reader.fill_buf() {
+                // close_notify, after everything before it.
+                Ok([]) => {
+                    self.server_done = true;
+                    break;
+                }
+                Ok(chunk) => {
+                    let n = chunk.len().min(max - delivered);
+                    sink(&chunk[..n]);
+                    reader.consume(n);
+                    delivered += n;
+                }
+                // Nothing decrypted waits (WouldBlock), or the TCP stream ended
+                // without close_notify (UnexpectedEof, already noted).
+                Err(_) => break,
+            }
         }
-        let n = self.session.write_plaintext(data);
-        if !self.send_records() || self.session.error().is_some() {
-            let why = self.error().unwrap_or_default().to_string();
-            return Err(io::Error::new(io::ErrorKind::ConnectionAborted, why));
-        }
-        Ok(n)
+        delivered
     }
 
-    pub fn close(&mut self) {
-        self.session.close();
+    fn received_eof(&mut self) {
+        if self.tls.is_handshaking() {
+            self.fail("TLS: connection closed during the TLS handshake".into());
+        }
+        // What rustls already decrypted stays readable.
+        self.server_done = true;
+    }
+
+    /// Takes plaintext to send; `Ok(0)` when rustls holds as much as it may.
+    pub fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        // Room first: the socket may take records rustls still holds.
         self.send_records();
-        let _ = self.tcp.shutdown(std::net::Shutdown::Both);
+        let taken = match &self.error {
+            Some(_) => 0,
+            None => self.tls.writer().write(data).unwrap_or_else(|e| {
+                self.fail(format!("TLS: {e}"));
+                0
+            }),
+        };
+        self.send_records();
+        match &self.error {
+            Some(why) => Err(io::Error::new(io::ErrorKind::ConnectionAborted, why.clone())),
+            None => Ok(taken),
+        }
+    }
+
+    /// Queues close_notify and sends what the socket takes now (the caller
+    /// then shuts the socket down).
+    pub fn close(&mut self) {
+        if self.error.is_none() {
+            self.tls.send_close_notify();
+        }
+        self.send_records();
+    }
+
+    /// Writes the records rustls holds until the socket would block.
+    fn send_records(&mut self) {
+        while self.tls.wants_write() {
+            match self.tls.write_tls(&mut self.socket) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if would_block(&e) => break,
+                Err(e) => {
+                    self.fail(format!("TLS: sending failed: {e}"));
+                    break;
+                }
+            }
+        }
+    }
+
+    fn fail_tls(&mut self, e: rustls::Error) {
+        self.tls_failed = true;
+        self.fail(describe(&e, self.tls.is_handshaking()));
+        // The alert rustls queued tells the server why.
+        self.send_records();
+    }
+
+    /// Keeps the first cause: later failures are its consequences.
+    fn fail(&mut self, why: String) {
+        self.error.get_or_insert(why);
     }
 }
 
@@ -121,66 +189,33 @@ fn would_block(e: &io::Error) -> bool {
     matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted)
 }
 
-#[cfg(test)]
-mod tests {
-    use std::net::TcpListener;
-    use std::time::{Duration, Instant};
-
-    use rustls::crypto::ring::cipher_suite as suites;
-    use rustls::{ServerConnection, StreamOwned};
-
-    use super::*;
-    use crate::alloc_count::allocations_in;
-    use crate::transport::tls_test_identity::identity;
-
-    /// A rustls echo server on a loopback socket, on its own thread.
-    fn echo_server(config: Arc<rustls::ServerConfig>) -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let thread = std::thread::spawn(move || {
-            let (tcp, _) = listener.accept().unwrap();
-            let mut tls = StreamOwned::new(ServerConnection::new(config).unwrap(), tcp);
-            let mut buf = [0u8; 4096];
-            while let Ok(n @ 1..) = tls.read(&mut buf) {
-                tls.write_all(&buf[..n]).unwrap();
-            }
-        });
-        (addr, thread)
-    }
-
-    #[test]
-    fn echo_over_a_socket_allocates_nothing_per_message_once_warm() {
-        let identity = identity(suites::TLS13_AES_128_GCM_SHA256);
-        let (addr, server) = echo_server(identity.server.clone());
-        let tcp = TcpStream::connect(addr).unwrap();
-        tcp.set_nonblocking(true).unwrap();
-        let mut stream =
-            TlsStream::new(identity.client.config.clone(), identity.client.server_name.clone(), tcp).unwrap();
-        let message = [7u8; 300];
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut steady_allocations = 0;
-        for round in 0..400 {
-            let (written, mut allocations) = allocations_in(|| stream.write(&message).unwrap());
-            assert_eq!(written, message.len());
-            let mut echoed = 0;
-            while echoed < message.len() {
-                assert!(Instant::now() < deadline, "echo {round} did not come back");
-                let (outcome, n) = allocations_in(|| stream.read_into(64 * 1024, &mut |bytes| echoed += bytes.len()));
-                allocations += n;
-                if matches!(outcome, ReadOutcome::Closed) {
-                    panic!("closed: {:?}", stream.error());
-                }
-                if matches!(outcome, ReadOutcome::WouldBlock) {
-                    std::thread::sleep(Duration::from_micros(50));
-                }
-            }
-            assert_eq!(echoed, message.len());
-            if round >= 100 {
-                steady_allocations += allocations;
-            }
+/// One line that names the cause of a TLS failure.
+fn describe(e: &rustls::Error, handshaking: bool) -> String {
+    use rustls::{CertificateError, Error};
+    match e {
+        Error::InvalidCertificate(CertificateError::NotValidForName) => {
+            "TLS: certificate not valid for this host name".into()
         }
-        assert_eq!(steady_allocations, 0, "allocations in 300 steady encrypted round trips");
-        stream.close();
-        server.join().unwrap();
+        Error::InvalidCertificate(CertificateError::NotValidForNameContext { expected, presented }) => {
+            format!("TLS: certificate not valid for name \"{}\" (it names {})", expected.to_str(), presented.join(", "))
+        }
+        Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            "TLS: certificate not trusted (unknown issuer)".into()
+        }
+        Error::InvalidCertificate(CertificateError::Expired | CertificateError::ExpiredContext { .. }) => {
+            "TLS: certificate expired".into()
+        }
+        Error::InvalidCertificate(CertificateError::Other(other)) => {
+            format!("TLS: certificate not trusted ({other})")
+        }
+        Error::InvalidCertificate(other) => format!("TLS: invalid certificate: {other:?}"),
+        Error::AlertReceived(alert) => format!("TLS: the server sent alert {alert:?}"),
+        Error::InvalidMessage(_) if handshaking => "TLS: the server does not speak TLS (invalid message)".into(),
+        Error::DecryptError => "TLS: a record failed authentication".into(),
+        other => format!("TLS: {other}"),
     }
 }
+
+#[cfg(test)]
+#[path = "tls_tests.rs"]
+mod tests;
