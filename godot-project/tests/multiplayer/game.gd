@@ -41,5 +41,11 @@ func id() -> int:
 func free_all(tree: SceneTree) -> void:
 	if peer != null:
 		peer.close()
+	# The handlers capture this object, which holds the API: break the cycle.
+	for sig in ["peer_connected", "peer_disconnected", "connected_to_server", "connection_failed", "server_disconnected"]:
+		for connection in api.get_signal_connection_list(sig):
+			api.disconnect(sig, connection["callable"])
+	api.multiplayer_peer = null
 	tree.set_multiplayer(null, root.get_path())
 	root.queue_free()
+	peer = null

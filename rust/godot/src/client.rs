@@ -183,7 +183,13 @@ impl ClientConnect {
         let handshake = &mut self.handshake;
         let mut result = Ok(None);
         loop {
-            let outcome = transport.read_into(4096, &mut |bytes| result = handshake.receive(bytes));
+            let outcome = transport.read_into(4096, &mut |bytes| match &mut result {
+                Ok(None) => result = handshake.receive(bytes),
+                // A read may hand over bytes in pieces (TLS: one per record): those
+                // after the response are the server's first frames.
+                Ok(Some(done)) => done.leftover.extend_from_slice(bytes),
+                Err(_) => {}
+            });
             match (&result, outcome) {
                 (Err(e), _) => return Progress::Failed(handshake_failure(e.clone())),
                 (Ok(Some(_)), _) => break,

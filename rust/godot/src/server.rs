@@ -104,7 +104,13 @@ impl ServerAccept {
         let handshake = &mut self.handshake;
         let mut result = Ok(None);
         loop {
-            let outcome = self.transport.read_into(4096, &mut |bytes| result = handshake.receive(bytes));
+            let outcome = self.transport.read_into(4096, &mut |bytes| match &mut result {
+                Ok(None) => result = handshake.receive(bytes),
+                // A read may hand over bytes in pieces: those after the request are
+                // the client's first frames.
+                Ok(Some(done)) => done.leftover.extend_from_slice(bytes),
+                Err(_) => {}
+            });
             match (&result, outcome) {
                 (Err(_), _) | (Ok(Some(_)), _) => break,
                 (Ok(None), ReadOutcome::Data(_)) => continue,

@@ -89,6 +89,10 @@ impl TcpConnect {
 fn begin(addr: SocketAddr) -> io::Result<Socket> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.set_nonblocking(true)?;
+    // A write to a socket the server closed must fail, not raise SIGPIPE (Linux:
+    // std's writes pass MSG_NOSIGNAL).
+    #[cfg(target_vendor = "apple")]
+    socket.set_nosigpipe(true)?;
     match socket.connect(&SockAddr::from(addr)) {
         Ok(()) => Ok(socket),
         Err(e) if in_progress(&e) => Ok(socket),

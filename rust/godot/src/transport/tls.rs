@@ -160,7 +160,7 @@ impl<S: Read + Write> TlsStream<S> {
     /// Writes the records rustls holds until the socket would block.
     fn send_records(&mut self) {
         while self.tls.wants_write() {
-            match self.tls.write_tls(&mut self.socket) {
+            match self.tls.write_tls(&mut PlainWrites(&mut self.socket)) {
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) if would_block(&e) => break,
@@ -182,6 +182,22 @@ impl<S: Read + Write> TlsStream<S> {
     /// Keeps the first cause: later failures are its consequences.
     fn fail(&mut self, why: String) {
         self.error.get_or_insert(why);
+    }
+}
+
+/// The socket as rustls writes to it, one buffer per call. rustls would write
+/// vectored, and `writev` on a socket the server has closed raises SIGPIPE, which
+/// kills the game (Godot does not ignore it); the socket's own `write` sends with
+/// `MSG_NOSIGNAL` (std on Linux; `SO_NOSIGPIPE` elsewhere, see `tcp_connect`).
+struct PlainWrites<'a, S>(&'a mut S);
+
+impl<S: Write> Write for PlainWrites<'_, S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
     }
 }
 
