@@ -1,9 +1,10 @@
 # Collects the engine's error lines (and push_error/printerr) while installed,
-# so a test can assert that an operation printed none. Loggers may be called
-# from any thread.
+# so a test can assert that an operation printed none; warnings are kept apart.
+# Loggers may be called from any thread.
 extends Logger
 
 var _lines: PackedStringArray = []
+var _warnings: PackedStringArray = []
 var _mutex := Mutex.new()
 
 
@@ -17,9 +18,13 @@ func uninstall() -> void:
 
 
 func _log_error(function: String, _file: String, _line: int, code: String, rationale: String,
-		_editor_notify: bool, _error_type: int, _script_backtrace: Array[ScriptBacktrace]) -> void:
+		_editor_notify: bool, error_type: int, _script_backtrace: Array[ScriptBacktrace]) -> void:
 	_mutex.lock()
-	_lines.append("%s: %s %s" % [function, code, rationale])
+	var line := "%s: %s %s" % [function, code, rationale]
+	if error_type == ERROR_TYPE_WARNING:
+		_warnings.append(line)
+	else:
+		_lines.append(line)
 	_mutex.unlock()
 
 
@@ -28,6 +33,14 @@ func _log_message(message: String, error: bool) -> void:
 		_mutex.lock()
 		_lines.append(message.strip_edges())
 		_mutex.unlock()
+
+
+## The warnings collected so far.
+func warnings() -> PackedStringArray:
+	_mutex.lock()
+	var copy := _warnings.duplicate()
+	_mutex.unlock()
+	return copy
 
 
 ## The error lines collected so far.
