@@ -8,6 +8,7 @@ const OPEN := 1
 const CLOSING := 2
 const CLOSED := 3
 const WINDOW := 16  ## messages in flight per link
+const WINDOW_BYTES := 48 * 1024  ## and bytes, within the default 64 KiB buffers
 const WRITE_TEXT := 0
 const WRITE_BINARY := 1
 
@@ -22,6 +23,7 @@ class Link:
 	var fault_at := 0  ## messages sent (or, for DROP, received by the server) before the fault
 	var sent := 0
 	var echoed := 0
+	var in_flight := 0  ## bytes sent and not yet echoed
 	var server_received := 0
 	var faulted := false  ## the planned fault happened
 	var bad := ""  ## first lost, reordered or corrupt message
@@ -79,9 +81,6 @@ func open(test) -> bool:
 		var link := Link.new()
 		link.client = test.own(client_class.new())
 		link.server = test.own(server_class.new())
-		for peer in [link.client, link.server]:
-			peer.inbound_buffer_size = 1 << 16
-			peer.outbound_buffer_size = 1 << 20
 		match i % 10:
 			7: link.fault = Fault.ABORT
 			8: link.fault = Fault.DROP
@@ -128,9 +127,12 @@ func _send(link: Link, id: int) -> void:
 			link.client.close(-1 if link.fault == Fault.ABORT else 1000)
 			return
 		var m := message(id, link.sent)
+		if link.in_flight + m[0].size() > WINDOW_BYTES:
+			return
 		if link.client.send(m[0], WRITE_TEXT if m[1] else WRITE_BINARY) != OK:
 			return
 		link.sent += 1
+		link.in_flight += m[0].size()
 	if link.fault == Fault.NONE and link.echoed == messages and link.client.get_ready_state() == OPEN:
 		link.client.close(1000, "done")
 
@@ -158,6 +160,7 @@ func _receive(link: Link, id: int) -> void:
 		if link.bad == "" and (data != m[0] or link.client.was_string_packet() != m[1]):
 			link.bad = "message %d differs (%d bytes, expected %d)" % [link.echoed, data.size(), m[0].size()]
 		link.echoed += 1
+		link.in_flight -= m[0].size()
 		bytes_moved += data.size()
 
 
