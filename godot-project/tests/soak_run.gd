@@ -12,8 +12,11 @@ func _initialize() -> void:
 	_run.call_deferred()
 
 
+## A field of /proc/self/status in KiB (procfs files report no length: read line by line).
 static func _status_kib(field: String) -> int:
-	for line in FileAccess.get_file_as_string("/proc/self/status").split("\n"):
+	var status := FileAccess.open("/proc/self/status", FileAccess.READ)
+	while status != null and not status.eof_reached():
+		var line := status.get_line()
 		if line.begins_with(field + ":"):
 			return int(line.split(":")[1].strip_edges().split(" ")[0])
 	return -1

@@ -12,15 +12,17 @@ const PING_COUNT := 1_000_000
 ## The README's bound on what one peer holds, in bytes, for its settings
 ## (ws://; "Memory bound" in the README explains each term).
 static func bound_bytes(inbound: int, outbound: int, max_queued: int) -> int:
-	var inbound_side := 2 * (3 * inbound + 65536)
-	var outbound_side := 2 * (2 * (outbound + 14 * max_queued) + 65536) + 2 * (2048 + 4096 + 3 * 131)
+	var inbound_side := 2 * (2 * inbound + 32 * max_queued + 65536)
+	var outbound_side := 2 * (2 * (outbound + 14 * max_queued) + 16 * max_queued + 65536 + 8192)
 	return inbound_side + outbound_side
 
 
-## This process's resident memory, in bytes.
+## This process's resident memory, in bytes (procfs files report no length:
+## read them line by line).
 static func rss() -> int:
-	var status := FileAccess.get_file_as_string("/proc/self/status")
-	for line in status.split("\n"):
+	var status := FileAccess.open("/proc/self/status", FileAccess.READ)
+	while status != null and not status.eof_reached():
+		var line := status.get_line()
 		if line.begins_with("VmRSS:"):
 			return int(line.split(":")[1].strip_edges().split(" ")[0]) * 1024
 	return -1
@@ -63,6 +65,7 @@ func _open(role: String, mode: Array) -> Array:
 ## result line, the peak RSS growth, and the peak outbound buffered amount.
 func _echo_until_done(peer: RustWebSocketPeer, proc: Dictionary) -> Dictionary:
 	var base := rss()
+	check(base > 0, "RSS measured")
 	var seen := {"rss": base, "outbound": 0, "pending": [], "waits": 0}
 	var done := await poll_until([peer], func():
 		var pending: Array = seen["pending"]
