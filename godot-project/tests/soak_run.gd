@@ -51,6 +51,13 @@ func _run() -> void:
 		name, soak.pairs, soak.messages, seconds, int(totals[1] * 2 / maxf(seconds, 0.001)),
 		soak.bytes_moved / 1e6 / maxf(seconds, 0.001), _status_kib("VmHWM") / 1024.0, rss_before / 1024.0,
 		lost, totals[0], finished, test.failures.size(), errors.lines().size()])
+	# Failed checks by kind of link, then the first few.
+	var by_kind := {}
+	for f in test.failures:
+		var kind := f.get_slice("(", 1).get_slice(")", 0) if f.begins_with("link ") else "other"
+		by_kind[kind] = by_kind.get(kind, 0) + 1
+	if not by_kind.is_empty():
+		print("  failed checks by link kind: ", by_kind)
 	for f in test.failures.slice(0, 10):
 		print("  check: ", f)
 	for e in errors.lines().slice(0, 5):
