@@ -2,8 +2,12 @@
 tests of bounded memory (godot-project/tests/test_hostile_peers.gd).
 
 Usage:
-  hostile_peer.py client PORT MODE [ARGS...]   connect to a server on 127.0.0.1:PORT
-  hostile_peer.py server MODE [ARGS...]        listen on 127.0.0.1, print the port
+  hostile_peer.py [--tls CERT KEY] client PORT MODE [ARGS...]   connect to 127.0.0.1:PORT
+  hostile_peer.py [--tls CERT KEY] server MODE [ARGS...]        listen on 127.0.0.1, print the port
+
+With --tls the WebSocket runs over TLS (wss): as a server with that certificate
+and key, as a client trusting anything (the test is about flow, not trust).
+--pause (first) makes the server wait 0.3 s between its 101 and its first frame.
 
 Modes (after the opening handshake):
   ping-flood COUNT
@@ -24,11 +28,14 @@ import base64
 import os
 import select
 import socket
+import ssl
 import struct
 import sys
 import time
 
 DEADLINE = time.monotonic() + 60
+TLS = None  # (cert, key) with --tls
+PAUSE_AFTER_HANDSHAKE = False  # --pause: wait 0.3 s between the 101 and the first frame
 
 
 def fail(why):
@@ -108,7 +115,7 @@ class Peer:
     def read_some(self, limit=1 << 20):
         try:
             data = self.sock.recv(limit)
-        except BlockingIOError:
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return 0
         if not data:
             fail("connection closed by the other end")
@@ -120,8 +127,9 @@ class Peer:
         if not self.outbuf:
             return 0
         try:
-            n = self.sock.send(self.outbuf)
-        except BlockingIOError:
+            # TLS: at most one record's worth, so a partial write is never asked to change.
+            n = self.sock.send(self.outbuf[:16384] if TLS else self.outbuf)
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return 0
         del self.outbuf[:n]
         return n
@@ -177,6 +185,11 @@ def open_client(port):
     small_receive_buffer(sock)
     sock.settimeout(10)
     sock.connect(("127.0.0.1", port))
+    if TLS:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        sock = context.wrap_socket(sock)
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall(
         (
@@ -199,6 +212,11 @@ def open_server():
     listener.settimeout(20)
     sock, _ = listener.accept()
     listener.close()
+    if TLS:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(TLS[0], TLS[1])
+        sock.settimeout(10)
+        sock = context.wrap_socket(sock, server_side=True)
     head, rest = read_http(sock)
     key = ""
     for line in head.split("\r\n"):
@@ -210,6 +228,8 @@ def open_server():
             "Sec-WebSocket-Accept: %s\r\n\r\n" % accept_key(key)
         ).encode()
     )
+    if PAUSE_AFTER_HANDSHAKE:
+        time.sleep(0.3)
     return sock, rest
 
 
@@ -327,7 +347,14 @@ def data_flood(peer, seconds, read_rate):
 
 
 def main():
+    global TLS, PAUSE_AFTER_HANDSHAKE
     args = sys.argv[1:]
+    if args[0] == "--pause":
+        PAUSE_AFTER_HANDSHAKE = True
+        args = args[1:]
+    if args[0] == "--tls":
+        TLS = (args[1], args[2])
+        args = args[3:]
     if args[0] == "client":
         sock, rest = open_client(int(args[1]))
         args = args[2:]
