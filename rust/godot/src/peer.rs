@@ -337,7 +337,11 @@ impl WebSocketPeer {
         match &mut self.phase {
             Phase::Idle => {}
             Phase::Connecting(_) | Phase::Accepting(_) => self.phase = Phase::Idle,
-            Phase::Live(live) if code < 0 => live.abort(),
+            Phase::Live(live) if code < 0 => {
+                // The app's own abort reads CLOSED at once; unread messages stay readable.
+                live.closed_by_app = true;
+                live.abort();
+            }
             Phase::Live(live) => {
                 let was_open = live.conn.state() == CoreState::Open;
                 match live.conn.close(code.into(), &reason.to_string(), clock::now()) {

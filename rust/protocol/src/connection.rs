@@ -14,7 +14,7 @@ use crate::error::{CloseError, ProtocolError, SendError};
 use crate::frame::{FrameDecoder, FrameEvent, FrameHeader, MAX_CONTROL_PAYLOAD};
 use crate::heartbeat::{Heartbeat, HeartbeatAction};
 use crate::message::{Message, MessageAssembler};
-use crate::outbox::Outbox;
+use crate::outbox::{Outbox, CONTROL_QUEUE_LIMIT};
 use crate::{Limits, OpCode};
 
 /// How much a caller should read at once when input is wanted.
@@ -160,13 +160,28 @@ impl Connection {
     // ---- receiving ------------------------------------------------------------
 
     /// How many bytes the caller should read now; 0 while the inbound queue is
-    /// full (TCP flow control then pushes back on the peer) or input is over.
+    /// full or our answers are not going out (TCP flow control then pushes back
+    /// on the peer), or input is over.
     pub fn read_capacity(&self) -> usize {
-        if !self.accepts_input() || !self.stash.is_empty() || self.inbound_full() {
+        if !self.accepts_input() || !self.stash.is_empty() || self.inbound_full() || self.outbound_backed_up() {
             0
         } else {
             READ_CHUNK
         }
+    }
+
+    /// Our answers to the peer are piling up (it sends control frames faster than
+    /// it reads), or they sit behind a full outbound queue. Data the application
+    /// queued alone never counts (sends beyond the limit are refused), so two
+    /// peers streaming at each other can't both stop reading for it.
+    fn outbound_backed_up(&self) -> bool {
+        let control = self.outbox.unsent_control();
+        control >= CONTROL_QUEUE_LIMIT
+            || (control > 0
+                && self
+                    .limits
+                    .max_outbound_buffered
+                    .is_some_and(|limit| self.outbox.buffered_payload() + control > limit))
     }
 
     fn accepts_input(&self) -> bool {
@@ -318,9 +333,11 @@ impl Connection {
             OpCode::Ping => {
                 // Nothing may follow our own Close.
                 if !self.close_sent {
-                    let pong = payload.to_vec();
+                    let mut pong = [0; MAX_CONTROL_PAYLOAD];
+                    let pong = &mut pong[..payload.len()];
+                    pong.copy_from_slice(payload);
                     let mask = self.next_mask();
-                    self.outbox.push_control(OpCode::Pong, &pong, mask);
+                    self.outbox.push_pong(pong, mask);
                 }
             }
             OpCode::Pong => self.heartbeat.on_pong(payload),
@@ -436,6 +453,11 @@ impl Connection {
     /// Payload bytes of messages queued and not yet completely written.
     pub fn buffered_amount(&self) -> usize {
         self.outbox.buffered_payload()
+    }
+
+    /// Bytes held for output not yet written: data and control frames, encoded.
+    pub fn queued_output_bytes(&self) -> usize {
+        self.outbox.queued_wire_bytes()
     }
 
     /// Messages queued and not yet completely written.

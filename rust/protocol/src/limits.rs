@@ -19,7 +19,12 @@ pub struct Limits {
     /// `max_inbound_buffered`; outbound a further send is refused. Godot: `max_queued_packets`.
     pub max_queued_messages: usize,
     /// Payload bytes queued for sending; a send that would exceed it is refused.
-    /// `None` = unlimited. Godot: `outbound_buffer_size` (≤ 0 means unlimited).
+    /// While answers to the peer (pongs, Close) wait behind more than this, the
+    /// connection stops taking input, as it does at 2 KiB of unsent answers
+    /// whatever this is (`outbox::CONTROL_QUEUE_LIMIT`): a peer that sends
+    /// without reading is pushed back by TCP, and pongs it asks for replace
+    /// each other instead of queueing. `None` = unlimited.
+    /// Godot: `outbound_buffer_size` (≤ 0 means unlimited).
     pub max_outbound_buffered: Option<usize>,
     /// Largest HTTP header block accepted during the opening handshake.
     pub max_handshake_bytes: usize,

@@ -1,5 +1,6 @@
 //! Bytes waiting to be written: data frames in order, control frames ahead of
-//! them at the next frame boundary.
+//! them at the next frame boundary. Pongs a peer asks for faster than it reads
+//! replace each other, so a ping flood can't grow this.
 
 use std::collections::VecDeque;
 
@@ -10,6 +11,12 @@ use crate::OpCode;
 const COMPACT_AFTER: usize = 64 * 1024;
 /// An idle data buffer keeps at most this much capacity.
 const KEEP_CAPACITY: usize = 256 * 1024;
+/// Unsent control bytes from which a new pong replaces the newest unsent one
+/// instead of queueing behind it (RFC 6455 §5.5.3 allows answering only the
+/// most recent ping). A burst of a few pings below it is still answered in full.
+pub const CONTROL_QUEUE_LIMIT: usize = 2048;
+/// Compact the control buffer once this much of its front has been written.
+const COMPACT_CONTROL_AFTER: usize = 4096;
 
 #[derive(Debug, Clone, Copy)]
 struct FrameMark {
@@ -32,6 +39,8 @@ pub struct Outbox {
     buffered_payload: usize,
     control: Vec<u8>,
     control_pos: usize,
+    /// Start and length in `control` of the newest pong, while none of it is written.
+    last_pong: Option<(usize, usize)>,
 }
 
 impl Outbox {
@@ -46,6 +55,18 @@ impl Outbox {
     /// Queues a control frame to go out at the next frame boundary.
     pub fn push_control(&mut self, opcode: OpCode, payload: &[u8], mask: Option<[u8; 4]>) {
         encode_frame(&mut self.control, opcode, payload, mask);
+    }
+
+    /// Queues a pong; once `CONTROL_QUEUE_LIMIT` unsent control bytes wait, it
+    /// takes the place of the newest pong not yet started.
+    pub fn push_pong(&mut self, payload: &[u8], mask: Option<[u8; 4]>) {
+        let replaceable = self.last_pong.filter(|&(at, _)| at >= self.control_pos);
+        if let (Some((at, len)), true) = (replaceable, self.unsent_control() >= CONTROL_QUEUE_LIMIT) {
+            self.control.drain(at..at + len);
+        }
+        let at = self.control.len();
+        encode_frame(&mut self.control, OpCode::Pong, payload, mask);
+        self.last_pong = Some((at, self.control.len() - at));
     }
 
     /// Drops every queued data frame that has not started going out.
@@ -81,10 +102,7 @@ impl Outbox {
         if self.serving_control() {
             self.control_pos += n;
             debug_assert!(self.control_pos <= self.control.len());
-            if self.control_pos == self.control.len() {
-                self.control.clear();
-                self.control_pos = 0;
-            }
+            self.compact_control();
             return;
         }
         self.data_pos += n;
@@ -105,6 +123,21 @@ impl Outbox {
         self.compact();
     }
 
+    /// Frees written control bytes, so a peer reading slowly can't grow the buffer.
+    fn compact_control(&mut self) {
+        if self.control_pos == self.control.len() {
+            self.control.clear();
+            self.control_pos = 0;
+            self.last_pong = None;
+        } else if self.control_pos >= COMPACT_CONTROL_AFTER {
+            let written = self.control_pos;
+            self.control.drain(..written);
+            self.control_pos = 0;
+            // A pong partly written can no longer be replaced.
+            self.last_pong = self.last_pong.and_then(|(at, len)| at.checked_sub(written).map(|at| (at, len)));
+        }
+    }
+
     fn compact(&mut self) {
         if self.data_pos == self.data.len() {
             self.data.clear();
@@ -120,6 +153,11 @@ impl Outbox {
 
     pub fn is_empty(&self) -> bool {
         self.data_pos == self.data.len() && self.control_pos == self.control.len()
+    }
+
+    /// Control frame bytes not yet written.
+    pub fn unsent_control(&self) -> usize {
+        self.control.len() - self.control_pos
     }
 
     /// Payload bytes of data frames not completely written.
@@ -209,5 +247,82 @@ mod tests {
         }
         assert_eq!(drain(&mut a, 1), drain(&mut b, 100_000));
         assert_eq!(a.queued_wire_bytes(), 0);
+    }
+
+    fn pong_payloads(wire: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut rest = wire;
+        while !rest.is_empty() {
+            assert_eq!(rest[0], 0x8a, "only pongs");
+            let len = rest[1] as usize;
+            out.push(rest[2..2 + len].to_vec());
+            rest = &rest[2 + len..];
+        }
+        out
+    }
+
+    #[test]
+    fn a_burst_of_pings_below_the_limit_is_answered_in_full() {
+        let mut o = Outbox::default();
+        for i in 0..10u8 {
+            o.push_pong(&[i; 9], None);
+        }
+        let got = pong_payloads(&drain(&mut o, 1000));
+        assert_eq!(got, (0..10u8).map(|i| vec![i; 9]).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn pongs_beyond_the_limit_replace_the_newest_unsent_one() {
+        let mut o = Outbox::default();
+        let frame = 2 + 125;
+        for i in 0..100_000u32 {
+            let mut payload = [0u8; 125];
+            payload[..4].copy_from_slice(&i.to_be_bytes());
+            o.push_pong(&payload, None);
+            assert!(o.unsent_control() <= CONTROL_QUEUE_LIMIT + frame, "{} unsent", o.unsent_control());
+        }
+        assert!(o.control.capacity() <= 2 * (CONTROL_QUEUE_LIMIT + COMPACT_CONTROL_AFTER + frame));
+        let got = pong_payloads(&drain(&mut o, 1000));
+        let first: Vec<u32> = got.iter().map(|p| u32::from_be_bytes(p[..4].try_into().unwrap())).collect();
+        // The oldest ones in order, then the most recent ping's answer last.
+        assert_eq!(first.len(), CONTROL_QUEUE_LIMIT.div_ceil(frame));
+        assert!(first.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(*first.last().unwrap(), 99_999);
+    }
+
+    #[test]
+    fn a_pong_being_written_is_not_replaced_and_slow_writes_stay_bounded() {
+        let mut o = Outbox::default();
+        let mut wire = Vec::new();
+        for i in 0..50_000u32 {
+            o.push_pong(&i.to_be_bytes(), None);
+            // The peer reads 3 bytes per ping it sends: never enough to catch up.
+            let p = o.pending();
+            let n = p.len().min(3);
+            wire.extend_from_slice(&p[..n]);
+            o.consume(n);
+            assert!(o.control.len() <= CONTROL_QUEUE_LIMIT + COMPACT_CONTROL_AFTER + 3 * 6);
+        }
+        wire.extend(drain(&mut o, 7));
+        let got: Vec<u32> =
+            pong_payloads(&wire).iter().map(|p| u32::from_be_bytes(p[..].try_into().unwrap())).collect();
+        assert!(got.windows(2).all(|w| w[0] < w[1]), "whole pongs, in order");
+        assert_eq!(*got.last().unwrap(), 49_999);
+    }
+
+    #[test]
+    fn replacing_a_pong_keeps_other_control_frames_and_data_intact() {
+        let mut o = Outbox::default();
+        o.push_data(OpCode::Binary, &[9; 300], None);
+        while o.unsent_control() < CONTROL_QUEUE_LIMIT {
+            o.push_pong(&[1; 100], None);
+        }
+        o.push_control(OpCode::Ping, b"ours", None);
+        o.push_pong(&[2; 100], None);
+        let wire = drain(&mut o, 50);
+        let ping = [0x89, 4, b'o', b'u', b'r', b's'];
+        assert!(wire.windows(ping.len()).any(|w| w == ping), "our ping is still there");
+        assert_eq!(wire[wire.len() - 304..wire.len() - 300], [0x82, 126, 1, 44], "data last, whole");
+        assert!(wire[..wire.len() - 304].ends_with(&[2; 100]), "the newest pong went out");
     }
 }

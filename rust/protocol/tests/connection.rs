@@ -425,3 +425,118 @@ fn replies_sent_while_reading_go_out_before_the_failure_close() {
     assert_eq!(out[0], 0x81, "the reply first");
     assert_eq!(out[out.len() - 8] & 0x0f, 0x8, "the Close last");
 }
+
+/// A masked ping as a client sends it, numbered in its first 4 of `size` bytes.
+fn numbered_ping(i: u32, size: usize) -> Vec<u8> {
+    let mut payload = vec![0u8; size];
+    payload[..4].copy_from_slice(&i.to_be_bytes());
+    let mut out = Vec::new();
+    encode_frame(&mut out, OpCode::Ping, &payload, Some([9, 8, 7, 6]));
+    out
+}
+
+/// Feeds `wire` to `conn` as a socket would: only as much as `read_capacity()` asks.
+/// Returns how much was taken.
+fn feed(conn: &mut Connection, wire: &[u8]) -> usize {
+    let mut at = 0;
+    while at < wire.len() {
+        let n = conn.read_capacity().min(wire.len() - at);
+        if n == 0 {
+            break;
+        }
+        conn.receive(&wire[at..at + n], T0);
+        at += n;
+    }
+    at
+}
+
+/// The payloads of the pongs (unmasked, server to client) in `wire`.
+fn pongs(wire: &[u8]) -> Vec<u32> {
+    let mut got = Vec::new();
+    let mut rest = wire;
+    while !rest.is_empty() {
+        assert_eq!(rest[0], 0x8a, "only pongs");
+        let len = rest[1] as usize;
+        got.push(u32::from_be_bytes(rest[2..6].try_into().unwrap()));
+        rest = &rest[2 + len..];
+    }
+    got
+}
+
+#[test]
+fn a_ping_flood_from_a_peer_that_does_not_read_is_pushed_back_and_bounded() {
+    let (_, mut s) = pair(Limits::default());
+    let count = 200_000u32;
+    let wire: Vec<u8> = (0..count).flat_map(|i| numbered_ping(i, 125)).collect();
+    // The peer reads nothing: we stop reading long before the end.
+    let taken = feed(&mut s, &wire);
+    assert!(taken < 64 * 1024 + 4096, "read {taken} bytes without anyone taking our pongs");
+    assert_eq!(s.read_capacity(), 0);
+    assert!(s.queued_output_bytes() <= 2048 + 2 * 127, "{} bytes of pongs held", s.queued_output_bytes());
+    // The peer starts reading: everything is answered, the newest ping last.
+    let mut at = taken;
+    let mut answers = Vec::new();
+    loop {
+        answers.extend(pongs(&take_output(&mut s)));
+        if at == wire.len() {
+            break;
+        }
+        let n = feed(&mut s, &wire[at..]);
+        assert!(n > 0, "reading resumes once our pongs are written");
+        at += n;
+        assert!(s.queued_output_bytes() <= 2048 + 2 * 127);
+    }
+    assert!(answers.windows(2).all(|w| w[0] < w[1]), "pongs in ping order");
+    assert_eq!(*answers.last().unwrap(), count - 1, "the most recent ping is answered");
+    assert_eq!(s.state(), State::Open);
+}
+
+#[test]
+fn data_and_close_after_a_ping_flood_are_all_delivered_and_answered() {
+    let (mut c, mut s) = pair(Limits::default());
+    let mut wire = Vec::new();
+    for i in 0..5000u32 {
+        wire.extend(numbered_ping(i, 60));
+        if i % 100 == 0 {
+            encode_frame(&mut wire, OpCode::Binary, &i.to_be_bytes(), Some([1, 1, 1, 1]));
+        }
+    }
+    encode_frame(&mut wire, OpCode::Close, &close_payload(1000, "bye"), Some([1, 1, 1, 1]));
+    let mut at = feed(&mut s, &wire);
+    let mut out = Vec::new();
+    let mut got = Vec::new();
+    while at < wire.len() {
+        out.extend(take_output(&mut s));
+        got.extend(drain(&mut s).into_iter().map(|m| u32::from_be_bytes(m.data[..].try_into().unwrap())));
+        at += feed(&mut s, &wire[at..]);
+    }
+    got.extend(drain(&mut s).into_iter().map(|m| u32::from_be_bytes(m.data[..].try_into().unwrap())));
+    out.extend(take_output(&mut s));
+    assert_eq!(got, (0..5000).step_by(100).collect::<Vec<u32>>(), "every message, in order");
+    assert_eq!(s.state(), State::Closed, "the Close was answered");
+    c.receive(&out, T0);
+    assert_eq!(c.received_close().unwrap().code, 1000, "our echo of the Close reached the client");
+}
+
+#[test]
+fn a_ping_behind_a_full_outbound_queue_stops_reading_until_it_drains() {
+    let limits = Limits { max_outbound_buffered: Some(1000), ..Limits::default() };
+    let (_, mut s) = pair(limits);
+    s.send(false, &[5; 990]).unwrap();
+    assert!(s.read_capacity() > 0, "data the app queued alone does not stop reading");
+    s.receive(&numbered_ping(1, 20), T0);
+    assert_eq!(s.read_capacity(), 0, "990 + a 22-byte pong is over 1000");
+    take_output(&mut s);
+    assert!(s.read_capacity() > 0);
+}
+
+#[test]
+fn two_peers_streaming_at_each_other_never_both_stop_reading() {
+    let limits = Limits { max_outbound_buffered: Some(4096), ..Limits::default() };
+    let (mut c, mut s) = pair(limits);
+    // Both fill their queues to the limit and nothing is written yet.
+    for conn in [&mut c, &mut s] {
+        while conn.send(false, &[3; 100]).is_ok() {}
+        assert!(conn.read_capacity() > 0, "a full queue of our own data keeps reading");
+    }
+}

@@ -82,6 +82,11 @@ impl StreamPeerTransport {
     }
 
     pub fn read_into(&mut self, max: usize, sink: &mut dyn FnMut(&[u8])) -> ReadOutcome {
+        // The app may have disconnected the stream itself: asking a closed socket
+        // for its byte count prints an engine error. Reading the status is no syscall.
+        if matches!(self.tcp.get_status(), TcpStatus::NONE | TcpStatus::ERROR) {
+            return ReadOutcome::Closed;
+        }
         // TLS decrypts inside poll(); plain TCP needs no status check while bytes wait.
         let mut available = if self.tls.is_some() { 0 } else { self.stream.get_available_bytes() };
         if available <= 0 && self.tls.is_none() {
