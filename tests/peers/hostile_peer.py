@@ -7,7 +7,6 @@ Usage:
 
 With --tls the WebSocket runs over TLS (wss): as a server with that certificate
 and key, as a client trusting anything (the test is about flow, not trust).
---pause (first) makes the server wait 0.3 s between its 101 and its first frame.
 
 Modes (after the opening handshake):
   ping-flood COUNT
@@ -35,7 +34,6 @@ import time
 
 DEADLINE = time.monotonic() + 60
 TLS = None  # (cert, key) with --tls
-PAUSE_AFTER_HANDSHAKE = False  # --pause: wait 0.3 s between the 101 and the first frame
 
 
 def fail(why):
@@ -228,8 +226,6 @@ def open_server():
             "Sec-WebSocket-Accept: %s\r\n\r\n" % accept_key(key)
         ).encode()
     )
-    if PAUSE_AFTER_HANDSHAKE:
-        time.sleep(0.3)
     return sock, rest
 
 
@@ -347,11 +343,8 @@ def data_flood(peer, seconds, read_rate):
 
 
 def main():
-    global TLS, PAUSE_AFTER_HANDSHAKE
+    global TLS
     args = sys.argv[1:]
-    if args[0] == "--pause":
-        PAUSE_AFTER_HANDSHAKE = True
-        args = args[1:]
     if args[0] == "--tls":
         TLS = (args[1], args[2])
         args = args[3:]

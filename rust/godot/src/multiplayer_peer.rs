@@ -36,6 +36,8 @@ const SERVER_ID: i32 = 1;
 /// At most this many connections are taken from the listener per poll (the engine
 /// takes one), so a burst of connections cannot stall a frame.
 const ACCEPTS_PER_POLL: usize = 64;
+/// How many departed peer IDs are remembered (see `departed`).
+const DEPARTED_KEPT: usize = 64;
 /// `get_max_packet_size()` is the outbound buffer minus this, as in the engine (a
 /// header size its protocol no longer has).
 const ENGINE_PROTO_SIZE: i32 = 9;
@@ -70,6 +72,9 @@ pub struct WebSocketMultiplayerPeer {
     /// Open connections by ID; a client has one, the server (ID 1).
     peers: BTreeMap<i32, Gd<WebSocketPeer>>,
     incoming: VecDeque<(i32, Vec<u8>)>,
+    /// The latest peers that disconnected (at most `DEPARTED_KEPT`): packets sent
+    /// to them fail quietly, as the game may not have seen the signal yet.
+    departed: VecDeque<i32>,
     /// The packet last handed to Godot; it copies from this after `get_packet` returns.
     packet: Vec<u8>,
     base: Base<MultiplayerPeerExtension>,
@@ -104,6 +109,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
             pending: BTreeMap::new(),
             peers: BTreeMap::new(),
             incoming: VecDeque::new(),
+            departed: VecDeque::new(),
             packet: Vec::new(),
             base,
         }
@@ -151,6 +157,10 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
         }
         if self.target_peer > 0 {
             let Some(peer) = self.peers.get_mut(&self.target_peer) else {
+                // A peer that just went away is the network's doing, not the caller's.
+                if self.departed.contains(&self.target_peer) {
+                    return Error::ERR_UNAVAILABLE;
+                }
                 mp_error!("put_packet", "peer not found: {}", self.target_peer);
                 return Error::ERR_INVALID_PARAMETER;
             };
@@ -244,6 +254,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
         // Without force, the next poll sees it closing and signals peer_disconnected.
         if force {
             self.peers.remove(&peer);
+            self.note_departed(peer);
             if self.listener.is_none() {
                 self.clear();
             }
@@ -459,6 +470,7 @@ impl WebSocketMultiplayerPeer {
         self.listener = None;
         self.tls_server_options = OptTls(None);
         self.incoming.clear();
+        self.departed.clear();
         self.status = ConnectionStatus::DISCONNECTED;
         self.unique_id = 0;
     }
@@ -570,6 +582,7 @@ impl WebSocketMultiplayerPeer {
         }
         for id in gone {
             self.peers.remove(&id);
+            self.note_departed(id);
             events.push(Event::Disconnected(id));
         }
         events
@@ -603,6 +616,13 @@ impl WebSocketMultiplayerPeer {
                 self.pending.insert(id, (peer, now));
             }
         }
+    }
+
+    fn note_departed(&mut self, id: i32) {
+        if self.departed.len() == DEPARTED_KEPT {
+            self.departed.pop_front();
+        }
+        self.departed.push_back(id);
     }
 
     /// A random ID ≥ 2 that no connection has, from the engine's generator.
