@@ -6,6 +6,7 @@ extends "res://tests/test_case.gd"
 
 const ENGINE := "WebSocketPeer"
 const OURS := "RustWebSocketPeer"
+const Signatures := preload("res://tests/signatures.gd")
 ## Members the engine's class does not have: why a connection failed.
 const ADDED_METHODS := ["get_failure_kind", "get_failure_reason", "get_handshake_status"]
 const ADDED_ENUMS := ["FailureKind"]
@@ -13,17 +14,7 @@ const ADDED_ENUMS := ["FailureKind"]
 
 ## One comparable line per method, with our class name mapped to the engine's.
 func _method_signatures(cls: String) -> Dictionary:
-	var out := {}
-	for m in ClassDB.class_get_method_list(cls, true):
-		var args := []
-		for a in m["args"]:
-			args.append("%s:%d:%s:%d" % [a["name"], a["type"], a["class_name"], a["usage"]])
-		var ret: Dictionary = m["return"]
-		var line := "(%s) defaults=%s flags=%d -> %d:%s:%d" % [
-			", ".join(args), var_to_str(m["default_args"]), m["flags"],
-			ret["type"], ret["class_name"], ret["usage"]]
-		out[m["name"]] = line.replace(OURS + ".", ENGINE + ".")
-	return out
+	return Signatures.of(cls, {OURS + ".": ENGINE + "."})
 
 
 func test_methods_match_the_engine() -> void:

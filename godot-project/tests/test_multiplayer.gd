@@ -281,3 +281,57 @@ func test_arguments_and_misuse() -> void:
 func cleanup() -> void:
 	await _free_games()
 	await super.cleanup()
+
+
+## A raw TCP client that completes the WebSocket upgrade by hand.
+func _raw_upgraded_client(port: int) -> StreamPeerTCP:
+	var tcp: StreamPeerTCP = own(StreamPeerTCP.new())
+	tcp.connect_to_host("127.0.0.1", port)
+	await _until(func():
+		tcp.poll()
+		return tcp.get_status() == StreamPeerTCP.STATUS_CONNECTED)
+	tcp.put_data(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+		+ "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").to_utf8_buffer())
+	return tcp
+
+
+func test_server_keeps_serving_while_raw_clients_misbehave() -> void:
+	var server = _game("server", RustWebSocketMultiplayerPeer)
+	server.peer.handshake_timeout = 1.0
+	var port := _listen(server)
+	server.attach()
+	var real = _game("real", RustWebSocketMultiplayerPeer)
+	real.peer.create_client("ws://127.0.0.1:%d" % port)
+	real.attach()
+	check(await _until(func(): return _has(real, ["connected_to_server"])), "a real client connects")
+	# 200 connections that never send a byte, one that sends garbage after upgrading,
+	# and one that upgrades and never reads while the server broadcasts.
+	var silent := []
+	for i in 200:
+		var tcp: StreamPeerTCP = own(StreamPeerTCP.new())
+		tcp.connect_to_host("127.0.0.1", port)
+		silent.append(tcp)
+	var garbage := await _raw_upgraded_client(port)
+	var deaf := await _raw_upgraded_client(port)
+	check(await _until(func(): return server.events.size() >= 3), "both raw clients were accepted")
+	garbage.put_data(PackedByteArray([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))
+	for i in 300:
+		server.game.rpc("count", i)
+		await frame()
+	check(await _until(func(): return real.game.calls.size() >= 300, 10.0), "the real client got every broadcast")
+	check_eq(real.game.calls.slice(0, 3), [[1, 0], [1, 1], [1, 2]], "in order")
+	var garbage_gone := await _until(func(): return server.events.filter(func(e): return e[0] == "peer_disconnected").size() >= 1, 5.0)
+	check(garbage_gone, "the client that sent garbage was disconnected")
+	# Silent connections the server took are dropped after handshake_timeout. The
+	# engine's TCPServer listens with a backlog of 8, so the rest trickle in as the
+	# clients' kernels retry: at least a backlog's worth must be gone by now.
+	var closed_count := func():
+		for tcp in silent:
+			tcp.poll()
+		return silent.filter(func(t): return t.get_status() != StreamPeerTCP.STATUS_CONNECTED \
+			and t.get_status() != StreamPeerTCP.STATUS_CONNECTING).size()
+	check(await _until(func(): return closed_count.call() >= 8, 5.0), "silent connections were dropped after handshake_timeout")
+	check(_has(real, ["connected_to_server"]) and not _has(real, ["server_disconnected"]), "the real client is still connected")
+	real.game.rpc_id(1, "say", "still here")
+	check(await _until(func(): return server.game.calls.has([real.id(), "still here"])), "and still heard")
+	await _free_games()

@@ -5,22 +5,13 @@ extends "res://tests/test_case.gd"
 
 const ENGINE := "WebSocketMultiplayerPeer"
 const OURS := "RustWebSocketMultiplayerPeer"
+const Signatures := preload("res://tests/signatures.gd")
 const SETTINGS := ["supported_protocols", "handshake_headers", "inbound_buffer_size", "outbound_buffer_size", "handshake_timeout", "max_queued_packets"]
 
 
 ## One comparable line per method; our class names are mapped to the engine's.
 func _method_signatures(cls: String) -> Dictionary:
-	var out := {}
-	for m in ClassDB.class_get_method_list(cls, true):
-		var args := []
-		for a in m["args"]:
-			args.append("%s:%d:%s:%d" % [a["name"], a["type"], a["class_name"], a["usage"]])
-		var ret: Dictionary = m["return"]
-		var line := "(%s) defaults=%s flags=%d -> %d:%s:%d" % [
-			", ".join(args), var_to_str(m["default_args"]), m["flags"],
-			ret["type"], ret["class_name"], ret["usage"]]
-		out[m["name"]] = line.replace(OURS, ENGINE).replace("RustWebSocketPeer", "WebSocketPeer")
-	return out
+	return Signatures.of(cls, {OURS: ENGINE, "RustWebSocketPeer": "WebSocketPeer"})
 
 
 func test_methods_match_the_engine() -> void:

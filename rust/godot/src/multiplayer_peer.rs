@@ -19,7 +19,7 @@ use godot::prelude::*;
 use crate::class_enums::State;
 use crate::clock;
 use crate::peer::{PeerConfig, WebSocketPeer};
-use crate::settings::Settings;
+use crate::settings::{self, Settings};
 use crate::tls_options::OptTls;
 
 const CLASS: &str = "RustWebSocketMultiplayerPeer";
@@ -378,8 +378,7 @@ impl WebSocketMultiplayerPeer {
 
     #[func]
     fn set_supported_protocols(&mut self, protocols: PackedStringArray) {
-        // Surrounding blanks are removed, as by the peer (and the engine).
-        self.supported_protocols = protocols.as_slice().iter().map(|p| GString::from(p.to_string().trim())).collect();
+        self.supported_protocols = settings::trimmed_protocols(&protocols);
     }
 
     #[func]

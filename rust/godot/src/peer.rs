@@ -466,8 +466,7 @@ impl WebSocketPeer {
 
     #[func]
     fn set_supported_protocols(&mut self, protocols: PackedStringArray) {
-        // Surrounding blanks are removed, as by the engine.
-        self.supported_protocols = protocols.as_slice().iter().map(|p| GString::from(p.to_string().trim())).collect();
+        self.supported_protocols = settings::trimmed_protocols(&protocols);
     }
 
     #[func]

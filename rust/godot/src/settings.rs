@@ -1,5 +1,6 @@
 //! The peer's configuration properties and the core limits they become.
 
+use godot::builtin::{GString, PackedStringArray};
 use ws_protocol::Limits;
 
 #[derive(Clone, Debug)]
@@ -41,4 +42,9 @@ impl Settings {
 /// `outbound_buffer_size` as a limit: 0 or less means none.
 pub fn outbound_limit(outbound_buffer_size: i32) -> Option<usize> {
     (outbound_buffer_size > 0).then_some(outbound_buffer_size as usize)
+}
+
+/// Subprotocol names as the engine keeps them: surrounding blanks removed.
+pub fn trimmed_protocols(protocols: &PackedStringArray) -> PackedStringArray {
+    protocols.as_slice().iter().map(|p| GString::from(p.to_string().trim())).collect()
 }

@@ -169,9 +169,14 @@ impl Harness {
             assert_eq!(self.conn.read_capacity(), 0, "input wanted after Closed");
         }
         // Liveness: after poll(), an open connection that wants no input has
-        // something for the application to read (else it would stall forever).
+        // something for the application to read, or output that must drain first
+        // (answers backed up behind a peer that does not read); else it would
+        // stall forever.
         if state == State::Open && self.conn.read_capacity() == 0 {
-            assert!(self.conn.available() > 0, "open, reading nothing and nothing to read: stalled");
+            assert!(
+                self.conn.available() > 0 || self.conn.queued_output_bytes() > 0,
+                "open, reading nothing, nothing to read and nothing to send: stalled"
+            );
         }
         if let Some(limit) = self.limits.max_outbound_buffered {
             // Sends are refused past the limit; only our Close may be added on top.
