@@ -5,7 +5,7 @@
 //! the server. Nothing blocks: the handshake advances only when the stream is
 //! read or written, i.e. inside `poll()`.
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, IoSlice, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 
@@ -36,7 +36,7 @@ pub struct TlsStream<S = TcpStream> {
     server_done: bool,
 }
 
-impl<S: Read + Write> TlsStream<S> {
+impl<S: RecordSocket> TlsStream<S> {
     pub fn new(config: Arc<ClientConfig>, name: ServerName<'static>, socket: S) -> Result<TlsStream<S>, String> {
         let mut tls = ClientConnection::new(config, name).map_err(|e| format!("TLS: {e}"))?;
         tls.set_buffer_limit(Some(SEND_BUFFER_LIMIT));
@@ -160,7 +160,7 @@ impl<S: Read + Write> TlsStream<S> {
     /// Writes the records rustls holds until the socket would block.
     fn send_records(&mut self) {
         while self.tls.wants_write() {
-            match self.tls.write_tls(&mut PlainWrites(&mut self.socket)) {
+            match self.tls.write_tls(&mut RecordWriter(&mut self.socket)) {
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) if would_block(&e) => break,
@@ -185,15 +185,38 @@ impl<S: Read + Write> TlsStream<S> {
     }
 }
 
-/// The socket as rustls writes to it, one buffer per call. rustls would write
-/// vectored, and `writev` on a socket the server has closed raises SIGPIPE, which
-/// kills the game (Godot does not ignore it); the socket's own `write` sends with
-/// `MSG_NOSIGNAL` (std on Linux; `SO_NOSIGPIPE` elsewhere, see `tcp_connect`).
-struct PlainWrites<'a, S>(&'a mut S);
+/// A socket rustls' records can be written to without raising SIGPIPE when the
+/// server has closed it (Godot does not ignore the signal, so it kills the game).
+pub trait RecordSocket: Read + Write {
+    /// Writes from `bufs` in order. By default one buffer per call, through the
+    /// socket's own `write` (std's passes `MSG_NOSIGNAL`; Apple sockets have
+    /// `SO_NOSIGPIPE`, see `tcp_connect`), where a plain `writev` would signal.
+    fn write_records(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match bufs.iter().find(|buf| !buf.is_empty()) {
+            Some(buf) => self.write(buf),
+            None => Ok(0),
+        }
+    }
+}
 
-impl<S: Write> Write for PlainWrites<'_, S> {
+impl RecordSocket for TcpStream {
+    /// All of rustls' records in one `sendmsg`, with `MSG_NOSIGNAL`.
+    #[cfg(target_os = "linux")]
+    fn write_records(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        socket2::SockRef::from(&*self).send_vectored_with_flags(bufs, libc::MSG_NOSIGNAL)
+    }
+}
+
+/// The socket as rustls writes to it.
+struct RecordWriter<'a, S>(&'a mut S);
+
+impl<S: RecordSocket> Write for RecordWriter<'_, S> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
+        self.0.write_records(&[IoSlice::new(buf)])
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.0.write_records(bufs)
     }
 
     fn flush(&mut self) -> io::Result<()> {

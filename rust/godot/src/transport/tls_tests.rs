@@ -36,6 +36,8 @@ impl Read for MemorySocket {
     }
 }
 
+impl super::RecordSocket for MemorySocket {}
+
 impl Write for MemorySocket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.room == 0 {
