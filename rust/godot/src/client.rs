@@ -1,7 +1,7 @@
 //! The client's way to OPEN: DNS off the game thread, non-blocking TCP to each
 //! address in turn, then the opening handshake. Progress only inside `poll()`.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use ws_protocol::{ClientHandshake, ClientOutcome, HandshakeError, WsUrl};
@@ -69,9 +69,9 @@ impl ClientConnect {
             Duration::MAX,
         )
         .map_err(StartError::Invalid)?;
-        let stage = match url.host.parse::<IpAddr>() {
-            Ok(ip) => {
-                let connect = TcpConnect::start(vec![SocketAddr::new(ip, url.port)], connect_timeout, now);
+        let stage = match literal_addresses(&url.host, url.port) {
+            Some(addrs) => {
+                let connect = TcpConnect::start(addrs, connect_timeout, now);
                 if !connect.in_progress() {
                     let mut connect = connect;
                     let why = match connect.poll(now) {
@@ -82,7 +82,7 @@ impl ClientConnect {
                 }
                 Stage::Connecting(connect)
             }
-            Err(_) => {
+            None => {
                 let resolution = Resolution::start(&url.host, url.port).map_err(|e| {
                     StartError::Failed(Failure::new(FailureKind::Dns, format!("cannot start resolving: {e}")))
                 })?;
@@ -207,6 +207,18 @@ impl ClientConnect {
         };
         Progress::Open(transport, outcome)
     }
+}
+
+/// Addresses known without a lookup (no thread, no frame's wait): an IP literal,
+/// or `localhost`, which RFC 6761 lets applications map to loopback themselves
+/// (IPv4 first; IPv6 is tried if nothing listens there).
+fn literal_addresses(host: &str, port: u16) -> Option<Vec<SocketAddr>> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Some(vec![SocketAddr::new(ip, port)]);
+    }
+    host.eq_ignore_ascii_case("localhost").then(|| {
+        vec![SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port), SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port)]
+    })
 }
 
 /// A response the client refuses: its HTTP status when it was not 101.
