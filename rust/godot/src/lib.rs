@@ -16,6 +16,7 @@ mod live;
 mod log;
 mod multiplayer_peer;
 mod peer;
+mod raw_packet;
 mod server;
 mod settings;
 mod tls_config;

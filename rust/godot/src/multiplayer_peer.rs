@@ -19,6 +19,7 @@ use godot::prelude::*;
 use crate::class_enums::State;
 use crate::clock;
 use crate::peer::{PeerConfig, WebSocketPeer};
+use crate::raw_packet;
 use crate::settings::{self, Settings};
 use crate::tls_options::OptTls;
 
@@ -129,12 +130,8 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
             return Error::ERR_UNAVAILABLE;
         };
         self.packet = data;
-        // SAFETY: Godot passes valid out-pointers; `self.packet` stays alive and
-        // unchanged until the next get_packet, after Godot has copied from it.
-        unsafe {
-            *(r_buffer.ptr() as *mut *const u8) = self.packet.as_ptr();
-            *r_buffer_size.ptr() = self.packet.len() as i32;
-        }
+        // SAFETY: Godot's out-pointers; `self.packet` stays until the next get_packet.
+        unsafe { raw_packet::hand_out(&self.packet, r_buffer, r_buffer_size) };
         Error::OK
     }
 
@@ -143,12 +140,8 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
             mp_error!("put_packet", "not connected");
             return Error::ERR_UNCONFIGURED;
         }
-        let data: &[u8] = if p_buffer_size <= 0 || p_buffer.ptr().is_null() {
-            &[]
-        } else {
-            // SAFETY: Godot passes a buffer of `p_buffer_size` bytes, valid for this call.
-            unsafe { std::slice::from_raw_parts(p_buffer.ptr(), p_buffer_size as usize) }
-        };
+        // SAFETY: Godot's buffer, used only during this call.
+        let data = unsafe { raw_packet::taken_in(p_buffer, p_buffer_size) };
         if self.listener.is_none() {
             return match self.peers.get_mut(&SERVER_ID) {
                 Some(server) => server.bind_mut().send_binary(data),
@@ -294,7 +287,7 @@ impl WebSocketMultiplayerPeer {
         self.clear();
         let mut peer = WebSocketPeer::configured(&self.peer_config());
         // Invalid arguments fail here, with the peer's own error line.
-        let error = peer.bind_mut().start_client(url, tls_client_options);
+        let error = peer.bind_mut().connect_to_url(url, tls_client_options);
         if error != Error::OK {
             return error;
         }
@@ -351,7 +344,7 @@ impl WebSocketMultiplayerPeer {
     #[func]
     fn get_peer_address(&self, id: i32) -> GString {
         match self.peers.get(&id) {
-            Some(peer) => peer.bind().remote_host(),
+            Some(peer) => peer.bind().get_connected_host(),
             None => {
                 mp_error!("get_peer_address", "peer not found: {id}");
                 GString::new()
@@ -363,7 +356,7 @@ impl WebSocketMultiplayerPeer {
     #[func]
     fn get_peer_port(&self, id: i32) -> i32 {
         match self.peers.get(&id) {
-            Some(peer) => peer.bind().remote_port(),
+            Some(peer) => peer.bind().get_connected_port(),
             None => {
                 mp_error!("get_peer_port", "peer not found: {id}");
                 0
@@ -478,8 +471,8 @@ impl WebSocketMultiplayerPeer {
         let mut events = Vec::new();
         let now = clock::now();
         if let Some((mut peer, since)) = self.pending.remove(&SERVER_ID) {
-            peer.bind_mut().update();
-            let state = peer.bind().ready_state();
+            peer.bind_mut().poll();
+            let state = peer.bind().get_ready_state();
             match state {
                 State::Open => match self.take_id(&mut peer) {
                     Some(Ok(id)) => {
@@ -518,11 +511,11 @@ impl WebSocketMultiplayerPeer {
             return events;
         };
         let mut server = server.bind_mut();
-        server.update();
+        server.poll();
         while let Some(data) = server.next_message() {
             self.incoming.push_back((SERVER_ID, data));
         }
-        let open = server.ready_state() == State::Open;
+        let open = server.get_ready_state() == State::Open;
         drop(server);
         if !open {
             events.push(Event::Disconnected(SERVER_ID));
@@ -549,8 +542,8 @@ impl WebSocketMultiplayerPeer {
 
         let pending = std::mem::take(&mut self.pending);
         for (id, (mut peer, since)) in pending {
-            peer.bind_mut().update();
-            let state = peer.bind().ready_state();
+            peer.bind_mut().poll();
+            let state = peer.bind().get_ready_state();
             match state {
                 State::Connecting if !self.timed_out(since, now) => {
                     self.pending.insert(id, (peer, since));
@@ -571,11 +564,11 @@ impl WebSocketMultiplayerPeer {
         let mut gone = Vec::new();
         for (&id, peer) in self.peers.iter_mut() {
             let mut peer = peer.bind_mut();
-            peer.update();
+            peer.poll();
             while let Some(data) = peer.next_message() {
                 self.incoming.push_back((id, data));
             }
-            if peer.ready_state() != State::Open {
+            if peer.get_ready_state() != State::Open {
                 gone.push(id);
             }
         }
@@ -610,7 +603,7 @@ impl WebSocketMultiplayerPeer {
                 }
             };
             let mut peer = WebSocketPeer::configured(&self.peer_config());
-            if peer.bind_mut().start_server(stream) == Error::OK {
+            if peer.bind_mut().accept_stream(Some(stream)) == Error::OK {
                 let id = self.new_peer_id();
                 self.pending.insert(id, (peer, now));
             }

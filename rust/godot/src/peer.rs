@@ -7,7 +7,7 @@ use godot::classes::{IPacketPeerExtension, PacketPeerExtension, ProjectSettings,
 use godot::global::Error;
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
-use ws_protocol::{close_code, CloseStatus, Connection, Role, SendError, State as CoreState, WsUrl};
+use ws_protocol::{close_code, CloseStatus, Connection, Message, Role, SendError, State as CoreState, WsUrl};
 
 use crate::class_enums::{FailureKind, State, WriteMode};
 use crate::client::{self, ClientConnect, StartError};
@@ -15,6 +15,7 @@ use crate::clock;
 use crate::failure::Failure;
 use crate::live::Live;
 use crate::log::ws_error;
+use crate::raw_packet;
 use crate::server::{self, ServerAccept};
 use crate::settings::{self, Settings};
 use crate::tls_config;
@@ -115,11 +116,7 @@ impl IPacketPeerExtension for WebSocketPeer {
         r_buffer: RawPtr<*mut RawPtr<*const u8>>,
         r_buffer_size: RawPtr<*mut i32>,
     ) -> Error {
-        let message = match &mut self.phase {
-            Phase::Live(live) => live.conn.pop_message(),
-            _ => None,
-        };
-        let Some(message) = message else {
+        let Some(message) = self.pop_message() else {
             if self.visible_state() == State::Open {
                 return Error::ERR_UNAVAILABLE;
             }
@@ -128,23 +125,14 @@ impl IPacketPeerExtension for WebSocketPeer {
         };
         self.was_string = message.is_text;
         self.packet = message.data;
-        // SAFETY: Godot passes valid out-pointers; `self.packet` stays alive and
-        // unchanged until the next get_packet, after Godot has copied from it.
-        // RawPtr is not repr(transparent), hence the cast of the outer pointer.
-        unsafe {
-            *(r_buffer.ptr() as *mut *const u8) = self.packet.as_ptr();
-            *r_buffer_size.ptr() = self.packet.len() as i32;
-        }
+        // SAFETY: Godot's out-pointers; `self.packet` stays until the next get_packet.
+        unsafe { raw_packet::hand_out(&self.packet, r_buffer, r_buffer_size) };
         Error::OK
     }
 
     unsafe fn put_packet_rawptr(&mut self, p_buffer: RawPtr<*const u8>, p_buffer_size: i32) -> Error {
-        let data: &[u8] = if p_buffer_size <= 0 || p_buffer.ptr().is_null() {
-            &[]
-        } else {
-            // SAFETY: Godot passes a buffer of `p_buffer_size` bytes, valid for this call.
-            unsafe { std::slice::from_raw_parts(p_buffer.ptr(), p_buffer_size as usize) }
-        };
+        // SAFETY: Godot's buffer, used only during this call.
+        let data = unsafe { raw_packet::taken_in(p_buffer, p_buffer_size) };
         self.send_message("put_packet", data, false)
     }
 
@@ -170,7 +158,11 @@ impl WebSocketPeer {
     /// started; call [method poll] and watch [method get_ready_state] for the
     /// outcome. Name resolution runs off the game thread.
     #[func]
-    fn connect_to_url(&mut self, url: GString, #[opt(default = OptTls(None))] tls_client_options: OptTls) -> Error {
+    pub(crate) fn connect_to_url(
+        &mut self,
+        url: GString,
+        #[opt(default = OptTls(None))] tls_client_options: OptTls,
+    ) -> Error {
         self.reset_failure();
         if url.is_empty() {
             ws_error!("connect_to_url", "empty URL");
@@ -230,7 +222,7 @@ impl WebSocketPeer {
     /// `StreamPeerTLS` from `accept_stream` (it may still be handshaking), and
     /// performs the server side of the WebSocket handshake in [method poll].
     #[func]
-    fn accept_stream(&mut self, stream: Option<Gd<StreamPeer>>) -> Error {
+    pub(crate) fn accept_stream(&mut self, stream: Option<Gd<StreamPeer>>) -> Error {
         self.reset_failure();
         let Some(stream) = stream else {
             ws_error!("accept_stream", "stream is null");
@@ -274,7 +266,7 @@ impl WebSocketPeer {
 
     /// Does all the work: connects, handshakes, reads, writes, pings, times out.
     #[func]
-    fn poll(&mut self) {
+    pub(crate) fn poll(&mut self) {
         let now = clock::now();
         // The server reads its settings when the request arrives.
         let settings = matches!(self.phase, Phase::Accepting(_)).then(|| self.settings());
@@ -333,7 +325,7 @@ impl WebSocketPeer {
     /// UTF-8). Queued messages are sent first. A negative `code` drops the
     /// connection at once without telling the peer. Keep polling until CLOSED.
     #[func]
-    fn close(&mut self, #[opt(default = 1000)] code: i32, #[opt(default = "")] reason: GString) {
+    pub(crate) fn close(&mut self, #[opt(default = 1000)] code: i32, #[opt(default = "")] reason: GString) {
         match &mut self.phase {
             Phase::Idle => {}
             Phase::Connecting(_) | Phase::Accepting(_) => self.phase = Phase::Idle,
@@ -358,7 +350,7 @@ impl WebSocketPeer {
 
     /// The IP address of the remote peer.
     #[func]
-    fn get_connected_host(&self) -> GString {
+    pub(crate) fn get_connected_host(&self) -> GString {
         match (&self.remote, &self.phase) {
             (Some((host, _)), phase) if !matches!(phase, Phase::Idle) => host.clone(),
             _ => GString::new(),
@@ -367,7 +359,7 @@ impl WebSocketPeer {
 
     /// The port of the remote peer.
     #[func]
-    fn get_connected_port(&self) -> i32 {
+    pub(crate) fn get_connected_port(&self) -> i32 {
         match (&self.remote, &self.phase) {
             (Some((_, port)), phase) if !matches!(phase, Phase::Idle) => *port,
             _ => 0,
@@ -413,7 +405,7 @@ impl WebSocketPeer {
 
     /// The connection state.
     #[func]
-    fn get_ready_state(&self) -> State {
+    pub(crate) fn get_ready_state(&self) -> State {
         self.visible_state()
     }
 
@@ -590,6 +582,14 @@ impl WebSocketPeer {
     /// The state scripts see. After the peer closes (or the connection fails),
     /// OPEN lasts until the messages that arrived before are read, so the usual
     /// `if OPEN: while get_available_packet_count()` loop loses none of them.
+    /// The next received message, if the connection has one.
+    fn pop_message(&mut self) -> Option<Message> {
+        match &mut self.phase {
+            Phase::Live(live) => live.conn.pop_message(),
+            _ => None,
+        }
+    }
+
     fn visible_state(&self) -> State {
         match &self.phase {
             Phase::Idle => State::Closed,

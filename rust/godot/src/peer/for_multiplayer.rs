@@ -1,13 +1,10 @@
-//! What `RustWebSocketMultiplayerPeer` asks of a peer, called straight from Rust
-//! rather than through Godot's method dispatch: the same methods a game calls.
+//! What `RustWebSocketMultiplayerPeer` asks of a peer beyond the class's own
+//! methods (which it calls straight from Rust, not through Godot's dispatch).
 
-use godot::classes::StreamPeer;
 use godot::global::Error;
 use godot::prelude::*;
 
-use super::{Phase, WebSocketPeer};
-use crate::class_enums::State;
-use crate::tls_options::OptTls;
+use super::WebSocketPeer;
 
 /// The settings a multiplayer peer copies to every peer it creates (not the
 /// heartbeat, as the engine's class).
@@ -33,28 +30,9 @@ impl WebSocketPeer {
         peer
     }
 
-    pub(crate) fn start_client(&mut self, url: GString, tls: OptTls) -> Error {
-        self.connect_to_url(url, tls)
-    }
-
-    pub(crate) fn start_server(&mut self, stream: Gd<StreamPeer>) -> Error {
-        self.accept_stream(Some(stream))
-    }
-
-    pub(crate) fn update(&mut self) {
-        self.poll()
-    }
-
-    pub(crate) fn ready_state(&self) -> State {
-        self.get_ready_state()
-    }
-
     /// The next received message, text or binary alike.
     pub(crate) fn next_message(&mut self) -> Option<Vec<u8>> {
-        match &mut self.phase {
-            Phase::Live(live) => live.conn.pop_message().map(|message| message.data),
-            _ => None,
-        }
+        self.pop_message().map(|message| message.data)
     }
 
     pub(crate) fn send_binary(&mut self, data: &[u8]) -> Error {
@@ -63,13 +41,5 @@ impl WebSocketPeer {
 
     pub(crate) fn close_normally(&mut self) {
         self.close(1000, GString::new())
-    }
-
-    pub(crate) fn remote_host(&self) -> GString {
-        self.get_connected_host()
-    }
-
-    pub(crate) fn remote_port(&self) -> i32 {
-        self.get_connected_port()
     }
 }
