@@ -165,6 +165,31 @@ func test_wss_session_with_tls_options_on_both_sides() -> void:
 	await _differential(func(mix): return await _session(mix, "wss", server_tls, client_tls))
 
 
+## Clients that connect in the same frame are announced in the order they connected.
+func _connect_order(cls) -> Array:
+	var server = _game("server", cls)
+	var port := _listen(server)
+	server.attach()
+	var clients := []
+	for i in 4:
+		var client = _game("c%d" % i, cls)
+		client.peer.create_client("ws://127.0.0.1:%d" % port)
+		client.attach()
+		clients.append(client)
+	await _until(func(): return server.events.size() >= 4 and clients.all(func(c): return c.id() > 1))
+	var order := []
+	for event in server.events:
+		order.append(clients.map(func(c): return c.id()).find(event[1]))
+	await _free_games()
+	return order
+
+
+func test_server_announces_clients_in_connect_order() -> void:
+	var engine := await _connect_order(WebSocketMultiplayerPeer)
+	check_eq(engine, [0, 1, 2, 3], "engine server: peer_connected in connect order (reference)")
+	check_eq(await _connect_order(RustWebSocketMultiplayerPeer), engine, "our server: peer_connected in connect order")
+
+
 ## What a client does with a first message that is not a valid ID, for both classes.
 func _client_against_raw_server(client_cls, first_message: PackedByteArray) -> Array:
 	var tcp: TCPServer = own(TCPServer.new())

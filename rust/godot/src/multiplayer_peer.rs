@@ -7,7 +7,7 @@
 //! of the high-level API, unchanged; `SceneMultiplayer` relays between clients
 //! itself, through the server.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use godot::classes::multiplayer_peer::{ConnectionStatus, TransferMode};
@@ -15,6 +15,7 @@ use godot::classes::{IMultiplayerPeerExtension, MultiplayerPeerExtension, Stream
 use godot::global::{Error, PrintLevel};
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
+use indexmap::IndexMap;
 
 use crate::class_enums::State;
 use crate::clock;
@@ -68,10 +69,11 @@ pub struct WebSocketMultiplayerPeer {
     refusing: bool,
     listener: Option<Gd<TcpServer>>,
     tls_server_options: OptTls,
-    /// Connections not open yet, by the ID they will get, with the time they began.
-    pending: BTreeMap<i32, (Gd<WebSocketPeer>, Duration)>,
-    /// Open connections by ID; a client has one, the server (ID 1).
-    peers: BTreeMap<i32, Gd<WebSocketPeer>>,
+    /// Connections not open yet, by the ID they will get, with the time they began,
+    /// in the order they were accepted (the order they are reported in, as the engine).
+    pending: IndexMap<i32, (Gd<WebSocketPeer>, Duration)>,
+    /// Open connections by ID, in the order they opened; a client has one, the server (ID 1).
+    peers: IndexMap<i32, Gd<WebSocketPeer>>,
     incoming: VecDeque<(i32, Vec<u8>)>,
     /// The latest peers that disconnected (at most `DEPARTED_KEPT`): packets sent
     /// to them fail quietly, as the game may not have seen the signal yet.
@@ -107,8 +109,8 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
             refusing: false,
             listener: None,
             tls_server_options: OptTls(None),
-            pending: BTreeMap::new(),
-            peers: BTreeMap::new(),
+            pending: IndexMap::new(),
+            peers: IndexMap::new(),
             incoming: VecDeque::new(),
             departed: VecDeque::new(),
             packet: Vec::new(),
@@ -246,7 +248,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
         connection.bind_mut().close_normally();
         // Without force, the next poll sees it closing and signals peer_disconnected.
         if force {
-            self.peers.remove(&peer);
+            self.peers.shift_remove(&peer);
             self.note_departed(peer);
             if self.listener.is_none() {
                 self.clear();
@@ -470,7 +472,7 @@ impl WebSocketMultiplayerPeer {
     fn poll_client(&mut self) -> Vec<Event> {
         let mut events = Vec::new();
         let now = clock::now();
-        if let Some((mut peer, since)) = self.pending.remove(&SERVER_ID) {
+        if let Some((mut peer, since)) = self.pending.shift_remove(&SERVER_ID) {
             peer.bind_mut().poll();
             let state = peer.bind().get_ready_state();
             match state {
@@ -573,7 +575,7 @@ impl WebSocketMultiplayerPeer {
             }
         }
         for id in gone {
-            self.peers.remove(&id);
+            self.peers.shift_remove(&id);
             self.note_departed(id);
             events.push(Event::Disconnected(id));
         }
