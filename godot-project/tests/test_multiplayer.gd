@@ -258,6 +258,50 @@ func test_handshake_timeout_covers_the_client_and_pending_server_peers() -> void
 	await _free_games()
 
 
+## A client and a server peer used directly (no SceneMultiplayer), polled by hand.
+func _raw_pair(cls) -> Array:
+	var server: MultiplayerPeer = cls.new()  # closed by the caller (own() closes with a code)
+	var port := 0
+	for attempt in 20:
+		port = 20000 + randi() % 40000
+		if server.create_server(port, "127.0.0.1") == OK:
+			break
+	var client: MultiplayerPeer = cls.new()
+	client.create_client("ws://127.0.0.1:%d" % port)
+	await _until(func():
+		server.poll()
+		client.poll()
+		return client.get_connection_status() == MultiplayerPeer.CONNECTION_CONNECTED and client.get_unique_id() > 1)
+	return [server, client]
+
+
+## Packets put in one frame leave together at its end (ours) or at once (the engine's):
+## either way every one arrives, in order, without the sender polling again.
+func test_packets_of_a_frame_arrive_in_order_without_another_poll() -> void:
+	for cls_name in ["engine", "rust"]:
+		var pair: Array = await _raw_pair(_cls(cls_name))
+		var server: MultiplayerPeer = pair[0]
+		var client: MultiplayerPeer = pair[1]
+		client.set_target_peer(1)
+		var sent := []
+		for i in 100:  # 100 KiB: more than outbound_buffer_size holds unwritten
+			var packet := PackedByteArray()
+			packet.resize(1024)
+			packet.fill(i)
+			sent.append(packet)
+			check_eq(client.put_packet(packet), OK, "%s: put_packet %d" % [cls_name, i])
+		var got := []
+		await _until(func():
+			server.poll()
+			while server.get_available_packet_count() > 0:
+				got.append(server.get_packet())
+			return got.size() >= sent.size(), 3.0)
+		check_eq(got.size(), sent.size(), "%s: every packet arrived" % cls_name)
+		check(got == sent, "%s: in order, intact" % cls_name)
+		server.close()
+		client.close()
+
+
 func test_refuse_new_connections() -> void:
 	var server = _game("server", RustWebSocketMultiplayerPeer)
 	var port := _listen(server)

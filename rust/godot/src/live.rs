@@ -11,6 +11,9 @@ use crate::transport::{ReadOutcome, Transport};
 
 /// Most bytes read in one `poll()`, so one busy peer can't stall a frame.
 const READ_BUDGET_PER_POLL: usize = 4 << 20;
+/// `send_later` writes what is queued once this much waits (a frame's packets are
+/// usually far less).
+const COALESCE_BYTES: usize = 64 << 10;
 
 pub struct Live {
     pub conn: Connection,
@@ -134,6 +137,22 @@ impl Live {
         self.conn.send(is_text, data)?;
         self.flush();
         Ok(())
+    }
+
+    /// Queues a message without writing it: it leaves with the next `flush` (or `poll`),
+    /// in one write with every message queued meanwhile. Writes first when much is
+    /// waiting already, or when the message would not fit otherwise.
+    pub fn send_later(&mut self, is_text: bool, data: &[u8]) -> Result<(), SendError> {
+        if self.conn.queued_output_bytes() >= COALESCE_BYTES {
+            self.flush();
+        }
+        match self.conn.send(is_text, data) {
+            Err(SendError::BufferFull { .. } | SendError::TooManyQueued { .. }) => {
+                self.flush();
+                self.conn.send(is_text, data)
+            }
+            other => other,
+        }
     }
 
     fn release_transport_if_closed(&mut self) {

@@ -80,6 +80,8 @@ pub struct WebSocketMultiplayerPeer {
     departed: VecDeque<i32>,
     /// The packet last handed to Godot; it copies from this after `get_packet` returns.
     packet: Vec<u8>,
+    /// A deferred call will write the packets queued this frame (see `schedule_flush`).
+    flush_scheduled: bool,
     base: Base<MultiplayerPeerExtension>,
 }
 
@@ -114,6 +116,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
             incoming: VecDeque::new(),
             departed: VecDeque::new(),
             packet: Vec::new(),
+            flush_scheduled: false,
             base,
         }
     }
@@ -144,31 +147,9 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
         }
         // SAFETY: Godot's buffer, used only during this call.
         let data = unsafe { raw_packet::taken_in(p_buffer, p_buffer_size) };
-        if self.listener.is_none() {
-            return match self.peers.get_mut(&SERVER_ID) {
-                Some(server) => server.bind_mut().send_binary(data),
-                None => Error::ERR_UNCONFIGURED,
-            };
-        }
-        if self.target_peer > 0 {
-            let Some(peer) = self.peers.get_mut(&self.target_peer) else {
-                // A peer that just went away is the network's doing, not the caller's.
-                if self.departed.contains(&self.target_peer) {
-                    return Error::ERR_UNAVAILABLE;
-                }
-                mp_error!("put_packet", "peer not found: {}", self.target_peer);
-                return Error::ERR_INVALID_PARAMETER;
-            };
-            return peer.bind_mut().send_binary(data);
-        }
-        // 0 sends to every client, -ID to every client but that one. A client whose
-        // queue is full misses the packet, as with the engine's class.
-        for (&id, peer) in self.peers.iter_mut() {
-            if self.target_peer == 0 || -self.target_peer != id {
-                let _ = peer.bind_mut().send_binary(data);
-            }
-        }
-        Error::OK
+        let result = self.queue_packet(data);
+        self.schedule_flush();
+        result
     }
 
     fn get_available_packet_count(&self) -> i32 {
@@ -440,6 +421,59 @@ impl WebSocketMultiplayerPeer {
 }
 
 impl WebSocketMultiplayerPeer {
+    /// Queues the packet for its target: the server, one client, or every client
+    /// (0) or every client but one (-ID).
+    fn queue_packet(&mut self, data: &[u8]) -> Error {
+        if self.listener.is_none() {
+            return match self.peers.get_mut(&SERVER_ID) {
+                Some(server) => server.bind_mut().queue_binary(data),
+                None => Error::ERR_UNCONFIGURED,
+            };
+        }
+        if self.target_peer > 0 {
+            let Some(peer) = self.peers.get_mut(&self.target_peer) else {
+                // A peer that just went away is the network's doing, not the caller's.
+                if self.departed.contains(&self.target_peer) {
+                    return Error::ERR_UNAVAILABLE;
+                }
+                mp_error!("put_packet", "peer not found: {}", self.target_peer);
+                return Error::ERR_INVALID_PARAMETER;
+            };
+            return peer.bind_mut().queue_binary(data);
+        }
+        // A client whose queue is full misses the packet, as with the engine's class.
+        for (&id, peer) in self.peers.iter_mut() {
+            if self.target_peer == 0 || -self.target_peer != id {
+                let _ = peer.bind_mut().queue_binary(data);
+            }
+        }
+        Error::OK
+    }
+
+    /// Packets leave in one write per connection per frame: at the end of the frame
+    /// they were sent in (a deferred call, after the scripts' `_process` or
+    /// `_physics_process`), or at the next `poll()` if that comes first.
+    fn schedule_flush(&mut self) {
+        if self.flush_scheduled {
+            return;
+        }
+        self.flush_scheduled = true;
+        let id = self.base().instance_id();
+        let flush = self.to_gd().linked_callable("flush_queued_packets", move |_| {
+            if let Ok(mut this) = Gd::<WebSocketMultiplayerPeer>::try_from_instance_id(id) {
+                this.bind_mut().flush_queued();
+            }
+        });
+        flush.call_deferred(&[]);
+    }
+
+    fn flush_queued(&mut self) {
+        self.flush_scheduled = false;
+        for peer in self.peers.values_mut() {
+            peer.bind_mut().flush_queued();
+        }
+    }
+
     fn peer_config(&self) -> PeerConfig {
         PeerConfig {
             supported_protocols: self.supported_protocols.clone(),

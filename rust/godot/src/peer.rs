@@ -32,6 +32,12 @@ enum Phase {
     Live(Box<Live>),
 }
 
+/// When a message is written: at once, or with the next flush (see `Live::send_later`).
+enum Write {
+    Now,
+    Later,
+}
+
 /// A WebSocket connection, drop-in compatible with the engine's `WebSocketPeer`.
 ///
 /// Use it as a client with [method connect_to_url], or as the server side of a
@@ -608,11 +614,19 @@ impl WebSocketPeer {
     /// quietly, and `get_failure_kind()` says why (the state may still read OPEN
     /// while earlier messages are unread).
     fn send_message(&mut self, method: &'static str, data: &[u8], is_text: bool) -> Error {
+        self.send_message_at(method, data, is_text, Write::Now)
+    }
+
+    fn send_message_at(&mut self, method: &'static str, data: &[u8], is_text: bool, write: Write) -> Error {
         let Phase::Live(live) = &mut self.phase else {
             ws_error!(method, "cannot send, the connection is not open");
             return Error::FAILED;
         };
-        let result = match live.send(is_text, data) {
+        let sent = match write {
+            Write::Now => live.send(is_text, data),
+            Write::Later => live.send_later(is_text, data),
+        };
+        let result = match sent {
             Ok(()) if live.conn.state() == CoreState::Closed => Error::FAILED,
             Ok(()) => Error::OK,
             Err(SendError::NotOpen) if live.closed_by_app || live.aborted_by_app => {

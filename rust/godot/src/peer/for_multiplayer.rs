@@ -4,7 +4,7 @@
 use godot::global::Error;
 use godot::prelude::*;
 
-use super::WebSocketPeer;
+use super::{Phase, WebSocketPeer, Write};
 
 /// The settings a multiplayer peer copies to every peer it creates (not the
 /// heartbeat, as the engine's class).
@@ -37,6 +37,20 @@ impl WebSocketPeer {
 
     pub(crate) fn send_binary(&mut self, data: &[u8]) -> Error {
         self.send_message("put_packet", data, false)
+    }
+
+    /// Queues a packet to leave with the next `flush_queued` or `poll`, in one write
+    /// with the others queued meanwhile.
+    pub(crate) fn queue_binary(&mut self, data: &[u8]) -> Error {
+        self.send_message_at("put_packet", data, false, Write::Later)
+    }
+
+    /// Writes what `queue_binary` queued, as far as the transport takes it now.
+    pub(crate) fn flush_queued(&mut self) {
+        if let Phase::Live(live) = &mut self.phase {
+            live.flush();
+        }
+        self.report_live_failure("put_packet");
     }
 
     pub(crate) fn close_normally(&mut self) {
