@@ -37,6 +37,9 @@
 #             too low (it may reuse at most what ours freed), never too high.
 #   connect   sequential connections (default buffer sizes): connect_to_url, accept,
 #             both OPEN, client close(), both CLOSED.
+#   multiplayer  RustWebSocketMultiplayerPeer vs WebSocketMultiplayerPeer (keys mp_*): RPC
+#             fan-out, fan-in and relay, memory per client, connect rate; see
+#             bench/multiplayer_bench.gd.
 #   wss       echo of 64 KiB binary messages (window 32) over TLS: server = the engine's
 #             StreamPeerTLS (RSA 2048, self-signed CN=localhost) wrapped by a peer of the
 #             class; client = the class with connect_to_url("wss://localhost:PORT",
@@ -46,6 +49,7 @@
 # Cost rows (time per poll, memory): lower is better (ratio < 1 = ours cheaper).
 extends SceneTree
 
+const MultiplayerBench := preload("res://bench/multiplayer_bench.gd")
 const OURS := "RustWebSocketPeer"
 const ENGINE := "WebSocketPeer"
 const CLASSES := [OURS, ENGINE]
@@ -81,6 +85,7 @@ var order: Array = []
 var problems: PackedStringArray = []
 var tls_key: CryptoKey
 var tls_cert: X509Certificate
+var multiplayer_rows := MultiplayerBench.new(self)
 
 
 func _initialize() -> void:
@@ -108,6 +113,7 @@ func _main() -> void:
 
 	if _wanted("memory_per_peer"):
 		_memory_phase()
+	multiplayer_rows.memory_phase(classes_wanted)
 	for r in rounds:
 		var classes: Array = CLASSES.duplicate() if r % 2 == 0 else [ENGINE, OURS]
 		classes = classes.filter(func(c): return c in classes_wanted)
@@ -193,6 +199,7 @@ func _declare_metrics() -> void:
 	_metric("memory_per_connection", "memory", "memory per idle connection (2 peers)", "KiB", "lower")
 	_metric("connect_rate", "connect", "connect+handshake+close", "conn/s", "higher")
 	_metric("wss_echo_64KiB", "wss", "wss echo 64 KiB binary", "MB/s", "higher", 1.5)
+	multiplayer_rows.declare()
 
 
 func _wanted(key: String) -> bool:
@@ -261,6 +268,7 @@ func _round(classes: Array) -> void:
 			if not r.is_empty():
 				_record("wss_echo_64KiB", cls, r.mb_per_s, r)
 				_progress("wss_echo_64KiB", cls, "%s MB/s, %s msg/s, %d msgs" % [_fmt(r.mb_per_s), _fmt(r.msgs_per_s), r.messages])
+	multiplayer_rows.run_round(classes)
 
 
 ## Memory per idle peer: once, before anything else, ours first (see the header).
