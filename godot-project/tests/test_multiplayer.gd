@@ -8,11 +8,15 @@ const Game := preload("res://tests/multiplayer/game.gd")
 const TlsServer := preload("res://tests/tls_server.gd")
 
 ## [server, client a, client b]
+## Every pairing; the engine-only one first, as the baseline.
 const MIXES := [
 	["engine", "engine", "engine"],
 	["rust", "rust", "rust"],
 	["rust", "engine", "rust"],
+	["rust", "rust", "engine"],
+	["rust", "engine", "engine"],
 	["engine", "rust", "engine"],
+	["engine", "engine", "rust"],
 	["engine", "rust", "rust"],
 ]
 
@@ -303,19 +307,29 @@ func test_packets_of_a_frame_arrive_in_order_without_another_poll() -> void:
 
 
 func test_refuse_new_connections() -> void:
-	var server = _game("server", RustWebSocketMultiplayerPeer)
-	var port := _listen(server)
-	server.attach()
-	server.api.refuse_new_connections = true
-	check_eq(server.peer.is_refusing_new_connections(), true, "refusing")
-	var client = _game("client", RustWebSocketMultiplayerPeer)
-	client.peer.handshake_timeout = 1.0
-	client.peer.create_client("ws://127.0.0.1:%d" % port)
-	client.attach()
-	check(await _until(func(): return not client.events.is_empty(), 4.0), "the client gave up")
-	check_eq(client.events, [["connection_failed"]], "a refused client fails")
-	check_eq(server.events, [], "the server saw no peer")
-	await _free_games()
+	for server_cls in ["engine", "rust"]:
+		for client_cls in ["engine", "rust"]:
+			var label := "%s server, %s client" % [server_cls, client_cls]
+			var server = _game("server", _cls(server_cls))
+			var port := _listen(server)
+			server.attach()
+			var early = _game("early", _cls(client_cls))
+			early.peer.create_client("ws://127.0.0.1:%d" % port)
+			early.attach()
+			check(await _until(func(): return _has(early, ["connected_to_server"])), "%s: a client joins before" % label)
+			server.api.refuse_new_connections = true
+			check_eq(server.peer.is_refusing_new_connections(), true, "%s: refusing" % label)
+			var client = _game("client", _cls(client_cls))
+			client.peer.handshake_timeout = 1.0
+			client.peer.create_client("ws://127.0.0.1:%d" % port)
+			client.attach()
+			check(await _until(func(): return not client.events.is_empty(), 4.0), "%s: the client gave up" % label)
+			check_eq(client.events, [["connection_failed"]], "%s: a refused client fails" % label)
+			check_eq(server.events, [["peer_connected", early.id()]], "%s: the server saw only the earlier client" % label)
+			# The earlier client is still served.
+			early.game.rpc_id(1, "say", "still here")
+			check(await _until(func(): return server.game.calls.size() == 1), "%s: the earlier client is still served" % label)
+			await _free_games()
 
 
 func test_forced_disconnect_emits_nothing_on_the_server() -> void:
