@@ -262,6 +262,36 @@ func test_handshake_timeout_covers_the_client_and_pending_server_peers() -> void
 	await _free_games()
 
 
+## 100 clients (half engine, half ours) connecting at once, as after a server restart:
+## our server listens with the system's backlog, so all of them are in within a few
+## frames. (The engine's TCPServer queues 8; the rest retry after 1 s, 3 s, and many
+## pass their handshake_timeout: 55 of 100 measured.)
+func test_a_burst_of_100_connects_all_get_in() -> void:
+	var server: MultiplayerPeer = RustWebSocketMultiplayerPeer.new()
+	var port := 0
+	for attempt in 20:
+		port = 20000 + randi() % 40000
+		if server.create_server(port, "127.0.0.1") == OK:
+			break
+	var joined := [0]
+	server.peer_connected.connect(func(_id): joined[0] += 1)
+	var clients := []
+	for i in 100:
+		var client: MultiplayerPeer = (WebSocketMultiplayerPeer if i % 2 else RustWebSocketMultiplayerPeer).new()
+		client.create_client("ws://127.0.0.1:%d" % port)
+		clients.append(client)
+	var started := Time.get_ticks_msec()
+	var all_in := await _until(func():
+		server.poll()
+		for client in clients:
+			client.poll()
+		return joined[0] == 100 and clients.all(func(c): return c.get_unique_id() > 1), 2.0)
+	check(all_in, "all 100 connected within 2 s (%d joined in %d ms)" % [joined[0], Time.get_ticks_msec() - started])
+	for client in clients:
+		client.close()
+	server.close()
+
+
 ## A client and a server peer used directly (no SceneMultiplayer), polled by hand.
 func _raw_pair(cls) -> Array:
 	var server: MultiplayerPeer = cls.new()  # closed by the caller (own() closes with a code)
@@ -359,6 +389,34 @@ func test_arguments_and_misuse() -> void:
 	peer.handshake_timeout = 0.0
 	check_eq(peer.handshake_timeout, 3.0, "handshake_timeout must be > 0")
 	check_eq(peer.get_unique_id(), 0, "no ID before connecting")
+	# Listening: the same results as the engine's class.
+	for cls_name in ["engine", "rust"]:
+		var first: MultiplayerPeer = _cls(cls_name).new()
+		var second: MultiplayerPeer = _cls(cls_name).new()
+		var port := 20000 + randi() % 40000
+		var results := [first.create_server(port, "127.0.0.1"), second.create_server(port, "127.0.0.1"),
+			second.create_server(port + 1, "not an address"), second.get_connection_status()]
+		check_eq(results, [OK, ERR_ALREADY_IN_USE, ERR_INVALID_PARAMETER, MultiplayerPeer.CONNECTION_DISCONNECTED],
+			"%s: a port in use, a bind_address that is no IP" % cls_name)
+		first.close()
+	# Every address ("*") takes IPv4 and IPv6 clients alike.
+	var dual := RustWebSocketMultiplayerPeer.new()
+	var dual_port := 20000 + randi() % 40000
+	check_eq(dual.create_server(dual_port), OK, "listening on *")
+	var joined := [0]
+	dual.peer_connected.connect(func(_id): joined[0] += 1)
+	var v4 := RustWebSocketMultiplayerPeer.new()
+	var v6 := RustWebSocketMultiplayerPeer.new()
+	v4.create_client("ws://127.0.0.1:%d" % dual_port)
+	v6.create_client("ws://[::1]:%d" % dual_port)
+	check(await _until(func():
+		for p in [dual, v4, v6]:
+			p.poll()
+		return joined[0] == 2, 3.0), "an IPv4 and an IPv6 client joined a server on *")
+	check_eq([dual.get_peer_address(v4.get_unique_id()), dual.get_peer_address(v6.get_unique_id())], ["127.0.0.1", "::1"],
+		"peer addresses (an IPv4 client is not shown as ::ffff:127.0.0.1)")
+	for p in [v4, v6, dual]:
+		p.close()
 
 
 func cleanup() -> void:

@@ -21,6 +21,7 @@ mod server;
 mod settings;
 mod tls_config;
 mod tls_options;
+mod tls_server_config;
 mod transport;
 
 pub use peer::WebSocketPeer;

@@ -8,14 +8,17 @@
 //! itself, through the server.
 
 use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use godot::classes::multiplayer_peer::{ConnectionStatus, TransferMode};
-use godot::classes::{IMultiplayerPeerExtension, MultiplayerPeerExtension, StreamPeer, StreamPeerTls, TcpServer};
+use godot::classes::{IMultiplayerPeerExtension, MultiplayerPeerExtension};
 use godot::global::{Error, PrintLevel};
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
 use indexmap::IndexMap;
+use rustls::ServerConfig;
 
 use crate::class_enums::State;
 use crate::clock;
@@ -23,6 +26,10 @@ use crate::peer::{PeerConfig, WebSocketPeer};
 use crate::raw_packet;
 use crate::settings::{self, Settings};
 use crate::tls_options::OptTls;
+use crate::tls_server_config::server_config;
+use crate::transport::listener::Listener;
+use crate::transport::tls::TlsStream;
+use crate::transport::Transport;
 
 const CLASS: &str = "RustWebSocketMultiplayerPeer";
 
@@ -67,8 +74,11 @@ pub struct WebSocketMultiplayerPeer {
     transfer_mode: TransferMode,
     transfer_channel: i32,
     refusing: bool,
-    listener: Option<Gd<TcpServer>>,
-    tls_server_options: OptTls,
+    /// The server's own listening socket (see `transport/listener.rs` for why not
+    /// the engine's `TCPServer`).
+    listener: Option<Listener>,
+    /// rustls' server config, from `create_server`'s `TLSOptions`, for `wss://`.
+    tls_server: Option<Arc<ServerConfig>>,
     /// Connections not open yet, by the ID they will get, with the time they began,
     /// in the order they were accepted (the order they are reported in, as the engine).
     pending: IndexMap<i32, (Gd<WebSocketPeer>, Duration)>,
@@ -110,7 +120,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
             transfer_channel: 0,
             refusing: false,
             listener: None,
-            tls_server_options: OptTls(None),
+            tls_server: None,
             pending: IndexMap::new(),
             peers: IndexMap::new(),
             incoming: VecDeque::new(),
@@ -300,14 +310,46 @@ impl WebSocketMultiplayerPeer {
             mp_error!("create_server", "invalid port {port}");
             return Error::ERR_INVALID_PARAMETER;
         };
+        let bind = match bind_address.to_string().as_str() {
+            "*" => None,
+            address => match address.parse::<IpAddr>() {
+                Ok(ip) => Some(ip),
+                Err(_) => {
+                    mp_error!("create_server", "bind_address must be \"*\" or an IP address, not \"{address}\"");
+                    return Error::ERR_INVALID_PARAMETER;
+                }
+            },
+        };
+        let tls_server = match &tls_server_options.0 {
+            None => None,
+            Some(options) => match server_config(options) {
+                Ok(config) => Some(config),
+                Err(why) => {
+                    mp_error!("create_server", "unusable tls_server_options: {why}");
+                    return Error::ERR_INVALID_PARAMETER;
+                }
+            },
+        };
         self.clear();
-        let mut listener = TcpServer::new_gd();
-        let error = listener.listen_ex(port).bind_address(&bind_address).done();
-        if error != Error::OK {
-            return error;
-        }
+        let listener = match Listener::bind(bind, port) {
+            Ok(listener) => listener,
+            Err(e) => {
+                // Another server on the port is the machine's state, not a bug.
+                crate::log::emit_in(
+                    CLASS,
+                    PrintLevel::Warn,
+                    "create_server",
+                    &format!("cannot listen on port {port}: {e}"),
+                );
+                return if e.kind() == std::io::ErrorKind::AddrInUse {
+                    Error::ERR_ALREADY_IN_USE
+                } else {
+                    Error::ERR_CANT_CREATE
+                };
+            }
+        };
         self.listener = Some(listener);
-        self.tls_server_options = tls_server_options;
+        self.tls_server = tls_server;
         self.unique_id = SERVER_ID;
         self.status = ConnectionStatus::CONNECTED;
         Error::OK
@@ -496,7 +538,7 @@ impl WebSocketMultiplayerPeer {
         }
         self.pending.clear();
         self.listener = None;
-        self.tls_server_options = OptTls(None);
+        self.tls_server = None;
         self.incoming.clear();
         self.departed.clear();
         self.status = ConnectionStatus::DISCONNECTED;
@@ -620,29 +662,21 @@ impl WebSocketMultiplayerPeer {
         if self.refusing {
             return;
         }
-        let Some(listener) = self.listener.as_mut() else { return };
-        let mut accepted = Vec::new();
-        while accepted.len() < ACCEPTS_PER_POLL && listener.is_connection_available() {
-            if let Some(tcp) = listener.take_connection() {
-                accepted.push(tcp);
-            }
-        }
-        for tcp in accepted {
-            let stream = match &self.tls_server_options.0 {
-                None => tcp.upcast(),
-                Some(options) => {
-                    let mut tls = StreamPeerTls::new_gd();
-                    if tls.accept_stream(&tcp.upcast::<StreamPeer>(), options) != Error::OK {
-                        continue;
-                    }
-                    tls.upcast()
-                }
+        let Some(listener) = self.listener.as_ref() else { return };
+        let config = self.peer_config();
+        for _ in 0..ACCEPTS_PER_POLL {
+            let Some(stream) = listener.accept() else { break };
+            let transport = match &self.tls_server {
+                None => Transport::tcp(stream),
+                Some(tls) => match TlsStream::new_server(tls.clone(), stream) {
+                    Ok(tls) => Transport::Tls(Box::new(tls)),
+                    Err(_) => continue,
+                },
             };
-            let mut peer = WebSocketPeer::configured(&self.peer_config());
-            if peer.bind_mut().accept_stream(Some(stream)) == Error::OK {
-                let id = self.new_peer_id();
-                self.pending.insert(id, (peer, now));
-            }
+            let mut peer = WebSocketPeer::configured(&config);
+            peer.bind_mut().accept_owned(transport);
+            let id = self.new_peer_id();
+            self.pending.insert(id, (peer, now));
         }
     }
 

@@ -20,7 +20,7 @@ use crate::server::{self, ServerAccept};
 use crate::settings::{self, Settings};
 use crate::tls_config;
 use crate::tls_options::OptTls;
-use crate::transport::StreamPeerTransport;
+use crate::transport::{StreamPeerTransport, Transport};
 
 mod for_multiplayer;
 pub use for_multiplayer::PeerConfig;
@@ -245,7 +245,7 @@ impl WebSocketPeer {
         };
         transport.set_no_delay(true);
         self.remote = Some(transport.peer_addr()).map(|(host, port)| (GString::from(host.as_str()), port as i32));
-        let accept = ServerAccept::new(transport, &self.settings(), clock::now());
+        let accept = ServerAccept::new(Transport::Stream(transport), &self.settings(), clock::now());
         self.phase = Phase::Accepting(Box::new(accept));
         Error::OK
     }

@@ -1,5 +1,6 @@
-//! The server's way to OPEN over an accepted engine stream: read the Upgrade
-//! request, answer 101 (or an HTTP error), all inside `poll()`.
+//! The server's way to OPEN over an accepted connection (an engine stream, or a
+//! socket the multiplayer server accepted itself): read the Upgrade request,
+//! answer 101 (or an HTTP error), all inside `poll()`.
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use crate::class_enums::FailureKind;
 use crate::failure::Failure;
 use crate::settings::Settings;
 use crate::transport::stream_peer::Readiness;
-use crate::transport::{ReadOutcome, StreamPeerTransport, Transport};
+use crate::transport::{ReadOutcome, Transport};
 
 /// Most request bytes discarded after refusing a handshake.
 const MAX_DRAIN_ON_REFUSAL: usize = 64 * 1024;
@@ -35,17 +36,21 @@ pub enum Progress {
 }
 
 impl ServerAccept {
-    pub fn new(stream: StreamPeerTransport, settings: &Settings, now: Duration) -> ServerAccept {
+    pub fn new(transport: Transport, settings: &Settings, now: Duration) -> ServerAccept {
         let limits = settings.limits();
         ServerAccept {
-            transport: Transport::Stream(stream),
+            transport,
             handshake: ServerHandshake::new(limits.max_handshake_bytes, now + limits.handshake_timeout),
             accepted: None,
         }
     }
 
     pub fn is_tls(&self) -> bool {
-        matches!(&self.transport, Transport::Stream(s) if s.is_tls())
+        match &self.transport {
+            Transport::Stream(s) => s.is_tls(),
+            Transport::Tls(_) => true,
+            _ => false,
+        }
     }
 
     pub fn transport_mut(&mut self) -> &mut Transport {
@@ -77,6 +82,10 @@ impl ServerAccept {
                     Err(e) => return self.refuse(e),
                 },
                 Err(Some(e)) => return self.refuse(e),
+                Err(None) if self.transport.is_tls_failure() => {
+                    let why = self.transport.error().unwrap_or("the TLS handshake failed").to_string();
+                    return Progress::Failed(Failure::new(FailureKind::Tls, why));
+                }
                 Err(None) => {
                     let why = "the client closed the connection during the handshake";
                     return Progress::Failed(Failure::new(FailureKind::ConnectionLost, why));

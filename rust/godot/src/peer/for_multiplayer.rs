@@ -5,6 +5,9 @@ use godot::global::Error;
 use godot::prelude::*;
 
 use super::{Phase, WebSocketPeer, Write};
+use crate::clock;
+use crate::server::ServerAccept;
+use crate::transport::Transport;
 
 /// The settings a multiplayer peer copies to every peer it creates (not the
 /// heartbeat, as the engine's class).
@@ -28,6 +31,16 @@ impl WebSocketPeer {
             this.max_queued_packets = config.max_queued_packets;
         }
         peer
+    }
+
+    /// Starts the server side of a connection the multiplayer server accepted on its
+    /// own socket (plain, or rustls' server TLS over it).
+    pub(crate) fn accept_owned(&mut self, transport: Transport) {
+        self.reset_failure();
+        self.clear();
+        self.remote = Some(transport.peer_addr()).map(|(host, port)| (GString::from(host.as_str()), port as i32));
+        let accept = ServerAccept::new(transport, &self.settings(), clock::now());
+        self.phase = Phase::Accepting(Box::new(accept));
     }
 
     /// The next received message, text or binary alike.

@@ -2,6 +2,7 @@
 //! the engine `StreamPeer` (TCP or TLS) a server was handed by `accept_stream`.
 
 pub mod dns;
+pub mod listener;
 #[cfg(target_os = "linux")]
 pub mod readiness;
 pub mod stream_peer;
@@ -136,9 +137,13 @@ impl Transport {
     /// The remote address as (IP text, port).
     pub fn peer_addr(&self) -> (String, u16) {
         match self {
-            Transport::Tcp(tcp) => tcp.stream.peer_addr().map(|a| (a.ip().to_string(), a.port())).unwrap_or_default(),
+            Transport::Tcp(tcp) => {
+                tcp.stream.peer_addr().map(|a| (a.ip().to_canonical().to_string(), a.port())).unwrap_or_default()
+            }
             Transport::Stream(stream) => stream.peer_addr(),
-            Transport::Tls(tls) => tls.socket().peer_addr().map(|a| (a.ip().to_string(), a.port())).unwrap_or_default(),
+            Transport::Tls(tls) => {
+                tls.socket().peer_addr().map(|a| (a.ip().to_canonical().to_string(), a.port())).unwrap_or_default()
+            }
             Transport::Closed => (String::new(), 0),
         }
     }

@@ -1,5 +1,5 @@
-//! `wss://` client TLS: rustls' `ClientConnection` over the client's own
-//! non-blocking socket. rustls does all of TLS (handshake, record protection,
+//! `wss://` TLS: rustls' `ClientConnection` over a client's own non-blocking
+//! socket, or its `ServerConnection` over a socket the multiplayer server accepted. rustls does all of TLS (handshake, record protection,
 //! key updates, alerts, limits, close_notify); this moves its records between
 //! it and the socket, hands out what it decrypted and bounds what it holds for
 //! the server. Nothing blocks: the handshake advances only when the stream is
@@ -10,7 +10,7 @@ use std::net::TcpStream;
 use std::sync::Arc;
 
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection};
+use rustls::{ClientConfig, ClientConnection, Connection, ServerConfig, ServerConnection};
 
 use super::ReadOutcome;
 
@@ -24,8 +24,8 @@ const SEND_BUFFER_LIMIT: usize = 256 * 1024;
 /// (record overhead, handshake messages, tickets, empty records).
 const READ_BUDGET_SLACK: usize = 64 * 1024;
 
-pub struct TlsStream<S = TcpStream> {
-    tls: ClientConnection,
+pub struct TlsStream<S: RecordSocket = TcpStream> {
+    tls: Connection,
     socket: S,
     /// Why the connection failed, for the one line the peer logs.
     error: Option<String>,
@@ -36,11 +36,30 @@ pub struct TlsStream<S = TcpStream> {
     server_done: bool,
 }
 
+/// Dropped while still open (the object freed, a multiplayer server closed): end
+/// with close_notify first, as the engine's `StreamPeerTLS` does, so the other side
+/// sees an orderly end rather than the socket vanishing mid-stream.
+impl<S: RecordSocket> Drop for TlsStream<S> {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
 impl<S: RecordSocket> TlsStream<S> {
     pub fn new(config: Arc<ClientConfig>, name: ServerName<'static>, socket: S) -> Result<TlsStream<S>, String> {
-        let mut tls = ClientConnection::new(config, name).map_err(|e| format!("TLS: {e}"))?;
+        let tls = ClientConnection::new(config, name).map_err(|e| format!("TLS: {e}"))?;
+        Ok(TlsStream::over(tls.into(), socket))
+    }
+
+    /// The server side, for a connection the multiplayer server accepted.
+    pub fn new_server(config: Arc<ServerConfig>, socket: S) -> Result<TlsStream<S>, String> {
+        let tls = ServerConnection::new(config).map_err(|e| format!("TLS: {e}"))?;
+        Ok(TlsStream::over(tls.into(), socket))
+    }
+
+    fn over(mut tls: Connection, socket: S) -> TlsStream<S> {
         tls.set_buffer_limit(Some(SEND_BUFFER_LIMIT));
-        Ok(TlsStream { tls, socket, error: None, tls_failed: false, server_done: false })
+        TlsStream { tls, socket, error: None, tls_failed: false, server_done: false }
     }
 
     pub fn socket(&self) -> &S {
