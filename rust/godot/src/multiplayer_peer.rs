@@ -659,13 +659,15 @@ impl WebSocketMultiplayerPeer {
     }
 
     fn accept_connections(&mut self, now: Duration) {
-        if self.refusing {
-            return;
-        }
         let Some(listener) = self.listener.as_ref() else { return };
         let config = self.peer_config();
         for _ in 0..ACCEPTS_PER_POLL {
             let Some(stream) = listener.accept() else { break };
+            if self.refusing {
+                // Closed at once: the client fails now rather than at its timeout
+                // (the engine's class completes the handshake first, then drops it).
+                continue;
+            }
             let transport = match &self.tls_server {
                 None => Transport::tcp(stream),
                 Some(tls) => match TlsStream::new_server(tls.clone(), stream) {
