@@ -2,6 +2,7 @@
 //! the engine `StreamPeer` (TCP or TLS) a server was handed by `accept_stream`.
 
 pub mod dns;
+pub mod dns_cache;
 #[cfg(target_os = "linux")]
 pub mod readiness;
 pub mod stream_peer;
