@@ -32,13 +32,14 @@ pub enum Transport {
     Closed,
 }
 
-/// The client's own socket, with its place in the shared readiness check.
+/// The client's own socket, with its place in the idle-socket watcher (readiness.rs).
 pub struct TcpTransport {
+    /// Declared (so dropped) before the socket: it leaves the epoll set while its fd is open.
+    #[cfg(target_os = "linux")]
+    readiness: Option<readiness::Registration>,
     stream: TcpStream,
     /// Why reading failed (a reset), for `get_failure_reason()`.
     error: Option<String>,
-    #[cfg(target_os = "linux")]
-    readiness: Option<readiness::Registration>,
 }
 
 impl Transport {
@@ -59,6 +60,14 @@ impl TcpTransport {
             return readiness.may_be_readable();
         }
         true
+    }
+
+    /// `found`: the read returned data or an end (not "would block").
+    fn after_read(&mut self, _found: bool) {
+        #[cfg(target_os = "linux")]
+        if let Some(readiness) = &mut self.readiness {
+            readiness.after_read(_found);
+        }
     }
 }
 
@@ -86,7 +95,9 @@ impl Transport {
                 if buf.len() < max {
                     buf.resize(max, 0);
                 }
-                match tcp.stream.read(&mut buf[..max]) {
+                let result = tcp.stream.read(&mut buf[..max]);
+                tcp.after_read(!matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock));
+                match result {
                     Ok(0) => ReadOutcome::Closed,
                     Ok(n) => {
                         sink(&buf[..n]);
