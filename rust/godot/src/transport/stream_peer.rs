@@ -3,7 +3,6 @@
 use std::cell::RefCell;
 use std::io;
 use std::mem::ManuallyDrop;
-use std::time::{Duration, Instant};
 
 use godot::classes::stream_peer_socket::Status as TcpStatus;
 use godot::classes::stream_peer_tls::Status as TlsStatus;
@@ -22,16 +21,11 @@ thread_local! {
 
 /// Largest single write handed to the engine.
 const MAX_WRITE: usize = 256 * 1024;
-/// How often an idle TCP stream's status is polled (a syscall) to notice a dropped
-/// connection; a peer that closes properly sends a Close frame, seen at once.
-const IDLE_STATUS_INTERVAL: Duration = Duration::from_millis(20);
 
 pub struct StreamPeerTransport {
     stream: Gd<StreamPeer>,
     tcp: Gd<StreamPeerTcp>,
     tls: Option<Gd<StreamPeerTls>>,
-    /// When an idle TCP stream's status was last polled.
-    status_checked: Option<Instant>,
 }
 
 /// Whether the stream can carry bytes yet.
@@ -46,11 +40,11 @@ impl StreamPeerTransport {
     /// Accepts a `StreamPeerTCP`, or a `StreamPeerTLS` whose inner stream is one.
     pub fn new(stream: Gd<StreamPeer>) -> Option<StreamPeerTransport> {
         if let Ok(tcp) = stream.clone().try_cast::<StreamPeerTcp>() {
-            return Some(StreamPeerTransport { stream, tcp, tls: None, status_checked: None });
+            return Some(StreamPeerTransport { stream, tcp, tls: None });
         }
         let tls = stream.clone().try_cast::<StreamPeerTls>().ok()?;
         let tcp = tls.get_stream()?.try_cast::<StreamPeerTcp>().ok()?;
-        Some(StreamPeerTransport { stream, tcp, tls: Some(tls), status_checked: None })
+        Some(StreamPeerTransport { stream, tcp, tls: Some(tls) })
     }
 
     pub fn is_tls(&self) -> bool {
@@ -87,27 +81,26 @@ impl StreamPeerTransport {
         if matches!(self.tcp.get_status(), TcpStatus::NONE | TcpStatus::ERROR) {
             return ReadOutcome::Closed;
         }
-        // TLS decrypts inside poll(); plain TCP needs no status check while bytes wait.
-        let mut available = if self.tls.is_some() { 0 } else { self.stream.get_available_bytes() };
-        if available <= 0 && self.tls.is_none() {
-            if self.status_checked.is_some_and(|at| at.elapsed() < IDLE_STATUS_INTERVAL) {
-                return ReadOutcome::WouldBlock;
+        let want = match &self.tls {
+            // Plain TCP: one recv (a single syscall) returns what waits, nothing, or the
+            // end; on an end or a reset the engine disconnects the stream, so no status
+            // poll (two more syscalls) is needed to notice a dropped connection.
+            None => max,
+            // TLS decrypts inside poll().
+            Some(_) => {
+                match self.readiness() {
+                    Readiness::Ready => {}
+                    Readiness::Pending => return ReadOutcome::WouldBlock,
+                    Readiness::Failed(_) => return ReadOutcome::Closed,
+                }
+                let available = self.stream.get_available_bytes();
+                if available <= 0 {
+                    return ReadOutcome::WouldBlock;
+                }
+                (available as usize).min(max)
             }
-            self.status_checked = Some(Instant::now());
-        }
-        if available <= 0 {
-            match self.readiness() {
-                Readiness::Ready => {}
-                Readiness::Pending => return ReadOutcome::WouldBlock,
-                Readiness::Failed(_) => return ReadOutcome::Closed,
-            }
-            available = self.stream.get_available_bytes();
-            if available <= 0 {
-                return ReadOutcome::WouldBlock;
-            }
-        }
-        let want = (available as usize).min(max).min(i32::MAX as usize) as i32;
-        let result = self.stream.get_partial_data(want);
+        };
+        let result = self.stream.get_partial_data(want.min(i32::MAX as usize) as i32);
         if result_error(&result) != Error::OK.ord() as i64 {
             return ReadOutcome::Closed;
         }
