@@ -19,6 +19,8 @@ thread_local! {
     static WRITE_BUF: RefCell<ManuallyDrop<PackedByteArray>> = RefCell::new(ManuallyDrop::new(PackedByteArray::new()));
 }
 
+/// First read of a plain TCP stream in each call: enough for most messages.
+const PROBE: usize = 4096;
 /// Largest single write handed to the engine.
 const MAX_WRITE: usize = 256 * 1024;
 
@@ -81,25 +83,41 @@ impl StreamPeerTransport {
         if matches!(self.tcp.get_status(), TcpStatus::NONE | TcpStatus::ERROR) {
             return ReadOutcome::Closed;
         }
-        let want = match &self.tls {
-            // Plain TCP: one recv (a single syscall) returns what waits, nothing, or the
-            // end; on an end or a reset the engine disconnects the stream, so no status
-            // poll (two more syscalls) is needed to notice a dropped connection.
-            None => max,
-            // TLS decrypts inside poll().
-            Some(_) => {
-                match self.readiness() {
-                    Readiness::Ready => {}
-                    Readiness::Pending => return ReadOutcome::WouldBlock,
-                    Readiness::Failed(_) => return ReadOutcome::Closed,
-                }
-                let available = self.stream.get_available_bytes();
-                if available <= 0 {
-                    return ReadOutcome::WouldBlock;
-                }
-                (available as usize).min(max)
+        if self.tls.is_none() {
+            // Plain TCP: a small read first (the engine zero-fills the array it
+            // returns, so asking for 64 KiB costs 64 KiB of memset even when nothing
+            // waits). One recv says what waits, nothing, or the end; on an end or a
+            // reset the engine disconnects the stream, so no status poll (two more
+            // syscalls) is needed to notice a dropped connection.
+            let first = match self.partial_read(max.min(PROBE), sink) {
+                ReadOutcome::Data(n) if n == PROBE && max > PROBE => n,
+                outcome => return outcome,
+            };
+            // The probe was filled: read the rest that waits, up to `max`.
+            let available = self.stream.get_available_bytes();
+            if available <= 0 {
+                return ReadOutcome::Data(first);
             }
-        };
+            return match self.partial_read((available as usize).min(max - first), sink) {
+                ReadOutcome::Data(n) => ReadOutcome::Data(first + n),
+                _ => ReadOutcome::Data(first),
+            };
+        }
+        // TLS decrypts inside poll().
+        match self.readiness() {
+            Readiness::Ready => {}
+            Readiness::Pending => return ReadOutcome::WouldBlock,
+            Readiness::Failed(_) => return ReadOutcome::Closed,
+        }
+        let available = self.stream.get_available_bytes();
+        if available <= 0 {
+            return ReadOutcome::WouldBlock;
+        }
+        self.partial_read((available as usize).min(max), sink)
+    }
+
+    /// One `get_partial_data` of up to `want` bytes, handed to `sink`.
+    fn partial_read(&mut self, want: usize, sink: &mut dyn FnMut(&[u8])) -> ReadOutcome {
         let result = self.stream.get_partial_data(want.min(i32::MAX as usize) as i32);
         if result_error(&result) != Error::OK.ord() as i64 {
             return ReadOutcome::Closed;
