@@ -10,7 +10,7 @@
 #   --json=PATH      where the results go (default res://../reports/bench/bench.json);
 #                    res://, user://, absolute, or relative to the working directory
 #   --only=A,B       only the measurements whose key contains A or B (development aid;
-#                    keys: echo_32B_binary, stream_c2s_64KiB, poll_idle_1000, memory,
+#                    keys: echo_32B_binary, stream_c2s_64KiB, poll_idle_1000, call_get_ready_state, memory,
 #                    connect_rate, wss_echo_64KiB, ...)
 #   --duration=S     seconds per throughput / poll measurement (default 0.6, quick 0.2)
 #   --classes=A,B    only these classes (development aid, e.g. for strace; no ratios then)
