@@ -10,7 +10,7 @@
 #   --json=PATH      where the results go (default res://../reports/bench/bench.json);
 #                    res://, user://, absolute, or relative to the working directory
 #   --only=A,B       only the measurements whose key contains A or B (development aid;
-#                    keys: echo_32B_binary, stream_c2s_64KiB, poll_idle_1000, memory,
+#                    keys: echo_32B_binary, stream_c2s_64KiB, poll_idle_1000, call_get_ready_state, memory,
 #                    connect_rate, wss_echo_64KiB, ...)
 #   --duration=S     seconds per throughput / poll measurement (default 0.6, quick 0.2)
 #   --classes=A,B    only these classes (development aid, e.g. for strace; no ratios then)
@@ -24,9 +24,13 @@
 #             outbound buffers on both peers.
 #   stream    64 KiB binary messages one way, the sender keeping its outbound buffer
 #             (4 MiB) full; the receiver checks every message's size.
-#   poll      N idle OPEN pairs (default buffer sizes); time of one poll() of every
-#             client peer, repeated for the measurement time. The details also give the
-#             same loop calling get_ready_state() instead (GDScript + binding call cost).
+#   poll      N idle OPEN pairs (default buffer sizes). With 1 pair: one poll() of the
+#             client peer alone (the usual game: one socket polled every frame). With 100
+#             and 1,000 pairs: one poll() of every peer, client and server side (the
+#             server's wraps the engine StreamPeerTCP from take_connection()). Repeated
+#             for the measurement time; the row gives the time of one round.
+#   call      get_ready_state() and get_available_packet_count() on 1 idle OPEN client
+#             peer, in the same kind of loop: ns per call (GDScript + binding + method).
 #   memory    VmRSS delta over opening 1,000 idle pairs (both peers of the class, default
 #             buffer sizes), per connection and per peer; the pairs are dropped before the
 #             other class is measured. Measured ONCE, first thing in the process, ours
@@ -76,6 +80,8 @@ var duration_s := 0.6
 var only := ""
 var json_path := "res://../reports/bench/bench.json"
 var idle_counts := [1, 100, 1000]
+## Per-call rows on one idle open peer.
+const IDLE_CALLS := ["get_ready_state", "get_available_packet_count"]
 var connect_count := 200
 var classes_wanted: Array = CLASSES.duplicate()
 
@@ -193,8 +199,10 @@ func _declare_metrics() -> void:
 	_metric("stream_c2s_64KiB", "stream", "stream 64 KiB client->server", "MB/s", "higher")
 	_metric("stream_s2c_64KiB", "stream", "stream 64 KiB server->client", "MB/s", "higher")
 	for n in idle_counts:
-		_metric("poll_idle_%d" % n, "poll", "poll() %d idle peer%s" % [n, "" if n == 1 else "s"],
-			"us/round", "lower", 0.3 if n == 1000 else null)
+		var what := "poll() 1 idle peer" if n == 1 else "poll() %d idle pairs (both sides)" % n
+		_metric("poll_idle_%d" % n, "poll", what, "us/round", "lower", 0.8 if n == 1 else 0.3 if n == 1000 else null)
+	for call in IDLE_CALLS:
+		_metric("call_%s" % call, "call", "%s() 1 idle peer" % call, "ns/call", "lower", 1.0)
 	_metric("memory_per_peer", "memory", "memory per idle peer (1,000 pairs)", "KiB", "lower", 0.1)
 	_metric("memory_per_connection", "memory", "memory per idle connection (2 peers)", "KiB", "lower")
 	_metric("connect_rate", "connect", "connect+handshake+close", "conn/s", "higher")
@@ -253,8 +261,17 @@ func _round(classes: Array) -> void:
 			var r := _measure_idle(cls, n, false, true)
 			if not r.is_empty():
 				_record(key, cls, r.us_per_round, r)
-				_progress(key, cls, "%s us/round, %s us/peer (get_ready_state() loop: %s us/peer)" % [
-					_fmt(r.us_per_round), _fmt(r.us_per_peer), _fmt(r.call_us_per_peer)])
+				_progress(key, cls, "%s us/round, %s us/peer (%d peers)" % [
+					_fmt(r.us_per_round), _fmt(r.us_per_peer), r.peers_polled])
+	for call in IDLE_CALLS:
+		var key := "call_%s" % call
+		if not _wanted(key):
+			continue
+		for cls in classes:
+			var r := _measure_idle(cls, 1, false, false, call)
+			if not r.is_empty():
+				_record(key, cls, r.ns_per_call, r)
+				_progress(key, cls, "%s ns/call" % _fmt(r.ns_per_call))
 	if _wanted("connect_rate"):
 		for cls in classes:
 			var r := _measure_connect(cls, connect_count)
@@ -540,7 +557,7 @@ func _open_idle(cls: String, tcp: TCPServer, url: String, n: int) -> Array:
 	return [clients, servers]
 
 
-func _measure_idle(cls: String, n: int, with_memory: bool, with_poll: bool) -> Dictionary:
+func _measure_idle(cls: String, n: int, with_memory: bool, with_poll: bool, call := "") -> Dictionary:
 	var result := {"pairs": n}
 	var tcp := TCPServer.new()
 	var port := _listen(tcp)
@@ -567,37 +584,47 @@ func _measure_idle(cls: String, n: int, with_memory: bool, with_poll: bool) -> D
 			result.kib_per_peer = float(rss_open - rss_before) / (2 * n)
 
 	if with_poll:
-		# Poll every client peer, repeatedly; time checks every ~1,000 poll() calls.
+		# One client alone, or every peer of every pair; time checks every ~1,000 poll() calls.
+		var peers: Array = clients if n == 1 else clients + servers
 		@warning_ignore("integer_division")
-		var inner := maxi(1, 1000 / n)
-		for c in clients:  # warm-up
-			c.poll()
+		var inner := maxi(1, 1000 / peers.size())
+		for p in peers:  # warm-up (and ours: idle sockets reach their syscall-free state)
+			for k in 8:
+				p.poll()
 		var rounds_done := 0
 		var t0 := Time.get_ticks_usec()
 		var stop_at := t0 + int(duration_s * 1e6)
 		while true:
 			for i in inner:
-				for c in clients:
-					c.poll()
+				for p in peers:
+					p.poll()
 			rounds_done += inner
 			if Time.get_ticks_usec() >= stop_at:
 				break
 		var elapsed_us := float(Time.get_ticks_usec() - t0)
 		result.us_per_round = elapsed_us / rounds_done
-		result.us_per_peer = elapsed_us / rounds_done / n
+		result.us_per_peer = elapsed_us / rounds_done / peers.size()
+		result.peers_polled = peers.size()
 		result.poll_rounds = rounds_done
-		# The same loop with a trivial call: what GDScript and the binding cost per peer.
-		rounds_done = 0
-		t0 = Time.get_ticks_usec()
-		stop_at = t0 + int(duration_s * 0.25e6)
+	if call != "":
+		# One client peer, a loop of 1,000 calls per time check.
+		var c = clients[0]
+		for k in 8:
+			c.poll()
+		var calls_done := 0
+		var t0 := Time.get_ticks_usec()
+		var stop_at := t0 + int(duration_s * 0.5e6)
 		while true:
-			for i in inner:
-				for c in clients:
+			if call == "get_ready_state":
+				for i in 1000:
 					c.get_ready_state()
-			rounds_done += inner
+			else:
+				for i in 1000:
+					c.get_available_packet_count()
+			calls_done += 1000
 			if Time.get_ticks_usec() >= stop_at:
 				break
-		result.call_us_per_peer = (Time.get_ticks_usec() - t0) / float(rounds_done) / n
+		result.ns_per_call = (Time.get_ticks_usec() - t0) * 1000.0 / calls_done
 	var still_open := 0
 	for p in clients + servers:
 		if p.get_ready_state() == STATE_OPEN:

@@ -1,5 +1,5 @@
-# Many client peers at once: past 8 sockets, idle client polls share one
-# readiness check (epoll) instead of a recv each. Messages, closes and dropped
+# Many client peers at once: idle client sockets are handed to the readiness
+# thread (epoll) and polled without a recv. Messages, closes and dropped
 # connections must still be noticed by exactly the right peers.
 extends "res://tests/test_case.gd"
 

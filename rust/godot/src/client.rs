@@ -11,6 +11,7 @@ use crate::failure::Failure;
 use crate::settings::Settings;
 use crate::tls_config::TlsSetup;
 use crate::transport::dns::Resolution;
+use crate::transport::dns_cache;
 use crate::transport::tcp_connect::{ConnectProgress, TcpConnect};
 use crate::transport::{ReadOutcome, TlsStream, Transport};
 
@@ -69,7 +70,9 @@ impl ClientConnect {
             Duration::MAX,
         )
         .map_err(StartError::Invalid)?;
-        let stage = match literal_addresses(&url.host, url.port) {
+        // Known at once (no thread, no frame's wait): an IP literal, `localhost`, or a recent lookup.
+        let known = literal_addresses(&url.host, url.port).or_else(|| dns_cache::cached(&url.host, url.port, now));
+        let stage = match known {
             Some(addrs) => {
                 let connect = TcpConnect::start(addrs, connect_timeout, now);
                 if !connect.in_progress() {
@@ -78,6 +81,7 @@ impl ClientConnect {
                         ConnectProgress::Failed(e) => e.to_string(),
                         _ => "connection failed".into(),
                     };
+                    dns_cache::forget(&url.host);
                     return Err(StartError::Failed(Failure::new(FailureKind::Connect, why)));
                 }
                 Stage::Connecting(connect)
@@ -135,13 +139,16 @@ impl ClientConnect {
                         return Progress::Failed(Failure::new(FailureKind::Dns, why));
                     }
                     Some(Ok(addrs)) => {
+                        dns_cache::remember(&self.url.host, &addrs, now);
                         self.stage = Stage::Connecting(TcpConnect::start(addrs, self.connect_timeout, now))
                     }
                 },
                 Stage::Connecting(connect) => match connect.poll(now) {
                     ConnectProgress::Pending => return Progress::Pending,
                     ConnectProgress::Failed(e) => {
-                        return Progress::Failed(Failure::new(FailureKind::Connect, e.to_string()))
+                        // Addresses that refuse may be stale: the next attempt looks the name up again.
+                        dns_cache::forget(&self.url.host);
+                        return Progress::Failed(Failure::new(FailureKind::Connect, e.to_string()));
                     }
                     ConnectProgress::Connected(stream) => {
                         let _ = stream.set_nodelay(true);

@@ -101,6 +101,11 @@ impl Live {
         self.fail(Failure::new(FailureKind::Timeout, why));
     }
 
+    /// Whether `take_new_failure` has a failure to hand out.
+    pub fn has_new_failure(&self) -> bool {
+        !self.failure_reported && self.failure.is_some()
+    }
+
     /// The failure, the first time it is asked for after it happened.
     pub fn take_new_failure(&mut self) -> Option<&Failure> {
         if self.failure_reported {

@@ -675,6 +675,10 @@ impl WebSocketPeer {
     /// The warning line of an open connection's failure, once.
     #[track_caller]
     fn report_live_failure(&mut self, method: &str) {
+        // Checked first: naming the connection allocates, and this runs on every poll.
+        if !matches!(&self.phase, Phase::Live(live) if live.has_new_failure()) {
+            return;
+        }
         let name = self.connection_name();
         if let Phase::Live(live) = &mut self.phase {
             if let Some(failure) = live.take_new_failure() {

@@ -1,12 +1,20 @@
 //! Host name resolution on a short-lived thread, so neither `connect_to_url`
-//! nor `poll()` ever blocks the game on DNS.
+//! nor `poll()` blocks the game on DNS.
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// How long after the lookup started a `poll()` may wait for it: a name the
+/// machine answers itself (`/etc/hosts`) is ready well within this, so a client
+/// polled right after `connect_to_url` connects in that same poll, as the engine's
+/// does. A poll that comes later (the next frame) never waits.
+const GRACE: Duration = Duration::from_millis(1);
 
 pub struct Resolution {
     result: Receiver<io::Result<Vec<SocketAddr>>>,
+    started: Instant,
 }
 
 impl Resolution {
@@ -20,15 +28,16 @@ impl Resolution {
             // The receiver may be gone (peer freed); nothing to do then.
             let _ = tx.send(addrs);
         })?;
-        Ok(Resolution { result: rx })
+        Ok(Resolution { result: rx, started: Instant::now() })
     }
 
-    /// `None` while the lookup is still running.
+    /// `None` while the lookup is still running (after at most the rest of `GRACE`).
     pub fn poll(&self) -> Option<io::Result<Vec<SocketAddr>>> {
-        match self.result.try_recv() {
+        let wait = GRACE.saturating_sub(self.started.elapsed());
+        match self.result.recv_timeout(wait) {
             Ok(result) => Some(result),
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => Some(Err(io::Error::other("resolver thread ended"))),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => Some(Err(io::Error::other("resolver thread ended"))),
         }
     }
 }

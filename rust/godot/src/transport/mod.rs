@@ -1,7 +1,9 @@
-//! Byte transports under a WebSocket: the client's own non-blocking socket, or
-//! the engine `StreamPeer` (TCP or TLS) a server was handed by `accept_stream`.
+//! Byte transports under a WebSocket: a socket of our own (a client's, or one the
+//! multiplayer server accepted), or the engine `StreamPeer` (TCP or TLS) a server
+//! was handed by `accept_stream`.
 
 pub mod dns;
+pub mod dns_cache;
 pub mod listener;
 #[cfg(target_os = "linux")]
 pub mod readiness;
@@ -32,13 +34,14 @@ pub enum Transport {
     Closed,
 }
 
-/// The client's own socket, with its place in the shared readiness check.
+/// The client's own socket, with its place in the idle-socket watcher (readiness.rs).
 pub struct TcpTransport {
+    /// Declared (so dropped) before the socket: it leaves the epoll set while its fd is open.
+    #[cfg(target_os = "linux")]
+    readiness: Option<readiness::Registration>,
     stream: TcpStream,
     /// Why reading failed (a reset), for `get_failure_reason()`.
     error: Option<String>,
-    #[cfg(target_os = "linux")]
-    readiness: Option<readiness::Registration>,
 }
 
 impl Transport {
@@ -59,6 +62,14 @@ impl TcpTransport {
             return readiness.may_be_readable();
         }
         true
+    }
+
+    /// `found`: the read returned data or an end (not "would block").
+    fn after_read(&mut self, _found: bool) {
+        #[cfg(target_os = "linux")]
+        if let Some(readiness) = &mut self.readiness {
+            readiness.after_read(_found);
+        }
     }
 }
 
@@ -86,7 +97,9 @@ impl Transport {
                 if buf.len() < max {
                     buf.resize(max, 0);
                 }
-                match tcp.stream.read(&mut buf[..max]) {
+                let result = tcp.stream.read(&mut buf[..max]);
+                tcp.after_read(!matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock));
+                match result {
                     Ok(0) => ReadOutcome::Closed,
                     Ok(n) => {
                         sink(&buf[..n]);

@@ -1,157 +1,218 @@
-//! One shared readiness check for many idle client sockets (Linux epoll).
+//! Idle client sockets are polled without a syscall (Linux epoll).
 //!
-//! An idle `poll()` would otherwise cost a `recv` syscall that only says "nothing
-//! here". With many client peers in one game, a single `epoll_wait` per round of
-//! polls tells which sockets have input; the others skip the syscall. With few
-//! sockets the direct `recv` is as cheap, so the gate only opens past a threshold.
+//! An idle `poll()` would otherwise cost a `recv` that only says "nothing here":
+//! the largest part of polling an idle peer, for one peer as for a thousand. A
+//! socket that keeps finding nothing is handed to one watcher thread, blocked in
+//! `epoll_wait`, which raises the socket's flag when input (or an end) arrives;
+//! until then `poll()` only reads the flag. A socket with traffic reads directly
+//! (no thread in the path), so a busy connection costs what it did before.
+//!
+//! Each socket is registered `EPOLLONESHOT`: the watcher hears of it once per
+//! arming, so it wakes once per idle-to-busy change, not once per packet.
 
-use std::cell::RefCell;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
-/// Below this many registered sockets, peers just read.
-const GATE_THRESHOLD: usize = 8;
+/// Reads in a row that found nothing before a socket is handed to the watcher.
+const IDLE_READS: u32 = 4;
 
-struct Registry {
-    epoll: OwnedFd,
-    registered: usize,
-    /// Per token (an index, reused once freed): the round in which it was last seen ready.
-    ready_in: Vec<u64>,
-    free_tokens: Vec<u64>,
-    /// Round of the last `epoll_wait` (rounds start at 1).
-    epoch: u64,
-    events: Vec<libc::epoll_event>,
+const EVENTS: u32 = (libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLONESHOT) as u32;
+
+/// The watcher's epoll set; `None` when epoll or the thread is unavailable.
+fn watcher() -> Option<RawFd> {
+    static WATCHER: OnceLock<Option<OwnedFd>> = OnceLock::new();
+    WATCHER.get_or_init(start_watcher).as_ref().map(AsRawFd::as_raw_fd)
 }
 
-thread_local! {
-    static REGISTRY: RefCell<Option<Registry>> = const { RefCell::new(None) };
+fn start_watcher() -> Option<OwnedFd> {
+    // SAFETY: plain syscall; the result is checked before use.
+    let epfd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    if epfd < 0 {
+        return None;
+    }
+    // SAFETY: `epfd` is a new descriptor that nothing else owns. It is never closed
+    // (the watcher runs for the life of the process).
+    let epoll = unsafe { OwnedFd::from_raw_fd(epfd) };
+    std::thread::Builder::new().name("ws-readiness".into()).spawn(move || watch(epfd)).ok()?;
+    Some(epoll)
 }
 
-/// A socket's membership in the registry; leaving deregisters it.
+fn watch(epfd: RawFd) {
+    let mut events = [libc::epoll_event { events: 0, u64: 0 }; 64];
+    loop {
+        // SAFETY: `events` has room for its length; the kernel writes at most that many.
+        let n = unsafe { libc::epoll_wait(epfd, events.as_mut_ptr(), events.len() as i32, -1) };
+        for event in &events[..n.max(0) as usize] {
+            // SAFETY: every registered u64 is the address of a flag from `new_flag`, never freed.
+            let flag = unsafe { &*(event.u64 as usize as *const AtomicBool) };
+            flag.store(true, Ordering::Release);
+        }
+    }
+}
+
+/// Flags are never freed (the watcher may still hold an event naming one) but are
+/// reused: a stale event then only causes one read that finds nothing.
+static FREE_FLAGS: Mutex<Vec<&'static AtomicBool>> = Mutex::new(Vec::new());
+
+fn new_flag() -> &'static AtomicBool {
+    let reused = FREE_FLAGS.lock().unwrap_or_else(|p| p.into_inner()).pop();
+    reused.unwrap_or_else(|| Box::leak(Box::new(AtomicBool::new(false))))
+}
+
+/// A socket's place in the watcher's set; leaving deregisters it.
 pub struct Registration {
+    epfd: RawFd,
     fd: RawFd,
-    token: u64,
-    seen_epoch: u64,
+    /// Raised by the watcher once input arrives on an armed socket.
+    flag: &'static AtomicBool,
+    /// Handed to the watcher: reads wait for the flag.
+    armed: bool,
+    empty_reads: u32,
 }
 
 impl Registration {
-    /// Registers `fd` for input readiness. `None` when epoll is unavailable:
-    /// the caller then simply reads every time.
+    /// Registers `fd` (not armed yet). `None` when epoll is unavailable: the
+    /// caller then simply reads every time.
     pub fn new(fd: &impl AsRawFd) -> Option<Registration> {
-        REGISTRY.with_borrow_mut(|registry| {
-            if registry.is_none() {
-                // SAFETY: plain syscall; the result is checked before use.
-                let epfd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-                if epfd < 0 {
-                    return None;
-                }
-                *registry = Some(Registry {
-                    // SAFETY: `epfd` is a new descriptor that nothing else owns.
-                    epoll: unsafe { OwnedFd::from_raw_fd(epfd) },
-                    registered: 0,
-                    ready_in: Vec::new(),
-                    free_tokens: Vec::new(),
-                    epoch: 1,
-                    events: Vec::new(),
-                });
-            }
-            let registry = registry.as_mut()?;
-            let token = registry.free_tokens.pop().unwrap_or_else(|| {
-                registry.ready_in.push(0);
-                registry.ready_in.len() as u64 - 1
-            });
-            let mut event = libc::epoll_event {
-                events: (libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLERR | libc::EPOLLHUP) as u32,
-                u64: token,
-            };
-            let fd = fd.as_raw_fd();
-            // SAFETY: both descriptors are open; `event` outlives the call.
-            let rc = unsafe { libc::epoll_ctl(registry.epoll.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut event) };
-            if rc != 0 {
-                registry.free_tokens.push(token);
-                return None;
-            }
-            registry.registered += 1;
-            Some(Registration { fd, token, seen_epoch: registry.epoch })
-        })
+        let epfd = watcher()?;
+        let flag = new_flag();
+        flag.store(false, Ordering::Relaxed);
+        let fd = fd.as_raw_fd();
+        let mut event = libc::epoll_event { events: EVENTS, u64: flag as *const AtomicBool as usize as u64 };
+        // SAFETY: both descriptors are open; `event` outlives the call.
+        if unsafe { libc::epoll_ctl(epfd, libc::EPOLL_CTL_ADD, fd, &mut event) } != 0 {
+            FREE_FLAGS.lock().unwrap_or_else(|p| p.into_inner()).push(flag);
+            return None;
+        }
+        // Added armed (EPOLLONESHOT needs a first arming): an event now is harmless,
+        // since the flag is reset before each arming below.
+        Some(Registration { epfd, fd, flag, armed: false, empty_reads: 0 })
     }
 
-    /// Whether reading may find input (or an end). Refreshes the shared snapshot
-    /// once per round: when this socket has already looked at the current one.
+    /// Whether a read may find input (or an end). No syscall.
     pub fn may_be_readable(&mut self) -> bool {
-        REGISTRY.with_borrow_mut(|registry| {
-            let Some(registry) = registry.as_mut() else { return true };
-            if registry.registered < GATE_THRESHOLD {
-                return true;
-            }
-            if self.seen_epoch == registry.epoch {
-                registry.refresh();
-            }
-            self.seen_epoch = registry.epoch;
-            registry.ready_in[self.token as usize] == registry.epoch
-        })
+        if !self.armed {
+            return true;
+        }
+        if !self.flag.load(Ordering::Acquire) {
+            return false;
+        }
+        // The one-shot event fired, so the watcher no longer reports this socket.
+        self.flag.store(false, Ordering::Relaxed);
+        self.armed = false;
+        self.empty_reads = 0;
+        true
     }
-}
 
-impl Registry {
-    fn refresh(&mut self) {
-        self.epoch += 1;
-        self.events.resize(self.registered.max(1), libc::epoll_event { events: 0, u64: 0 });
-        // SAFETY: `events` has room for `len` entries, the kernel writes at most that many.
-        let n =
-            unsafe { libc::epoll_wait(self.epoll.as_raw_fd(), self.events.as_mut_ptr(), self.events.len() as i32, 0) };
-        if n < 0 {
-            // Unknown state: let everyone read this round.
-            self.ready_in.fill(self.epoch);
+    /// After a read: `found` whether it returned data or an end. Enough empty reads
+    /// in a row arm the socket (one `epoll_ctl`); epoll reports input that arrived
+    /// since the last read at once, so none is missed.
+    pub fn after_read(&mut self, found: bool) {
+        if found {
+            self.empty_reads = 0;
             return;
         }
-        for event in &self.events[..n as usize] {
-            self.ready_in[event.u64 as usize] = self.epoch;
+        self.empty_reads += 1;
+        if self.empty_reads < IDLE_READS || self.armed {
+            return;
         }
+        self.flag.store(false, Ordering::Relaxed);
+        let mut event = libc::epoll_event { events: EVENTS, u64: self.flag as *const AtomicBool as usize as u64 };
+        // SAFETY: both descriptors are open; `event` outlives the call.
+        self.armed = unsafe { libc::epoll_ctl(self.epfd, libc::EPOLL_CTL_MOD, self.fd, &mut event) } == 0;
     }
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        REGISTRY.with_borrow_mut(|registry| {
-            if let Some(registry) = registry.as_mut() {
-                // SAFETY: deregistering a descriptor we registered; a stale fd only makes this fail.
-                unsafe {
-                    libc::epoll_ctl(registry.epoll.as_raw_fd(), libc::EPOLL_CTL_DEL, self.fd, std::ptr::null_mut())
-                };
-                registry.registered -= 1;
-                registry.ready_in[self.token as usize] = 0;
-                registry.free_tokens.push(self.token);
-            }
-        });
+        // SAFETY: deregistering a descriptor we registered (still open: the socket drops after).
+        unsafe { libc::epoll_ctl(self.epfd, libc::EPOLL_CTL_DEL, self.fd, std::ptr::null_mut()) };
+        FREE_FLAGS.lock().unwrap_or_else(|p| p.into_inner()).push(self.flag);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+
+    /// Reads like `Transport::read_into` does: only when the registration allows.
+    fn poll_read(client: &mut TcpStream, registration: &mut Registration) -> Option<usize> {
+        if !registration.may_be_readable() {
+            return None;
+        }
+        let mut buf = [0u8; 64];
+        let n = match client.read(&mut buf) {
+            Ok(n) => Some(n),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
+            Err(e) => panic!("{e}"),
+        };
+        registration.after_read(n.is_some());
+        n
+    }
+
+    fn pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        client.set_nonblocking(true).unwrap();
+        (client, server)
+    }
 
     #[test]
-    fn only_sockets_with_input_are_reported_once_many_are_registered() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut pairs = Vec::new();
-        for _ in 0..GATE_THRESHOLD + 2 {
-            let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-            let (server, _) = listener.accept().unwrap();
-            let registration = Registration::new(&client).unwrap();
-            pairs.push((client, Some(server), registration));
+    fn an_idle_socket_is_armed_and_input_on_it_is_still_read() {
+        let (mut client, mut server) = pair();
+        let mut registration = Registration::new(&client).unwrap();
+        for _ in 0..IDLE_READS {
+            assert!(registration.may_be_readable(), "reads directly while not idle");
+            assert_eq!(poll_read(&mut client, &mut registration), None);
         }
-        pairs[3].1.as_mut().unwrap().write_all(b"x").unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        let readable: Vec<bool> = pairs.iter_mut().map(|(_, _, r)| r.may_be_readable()).collect();
-        assert_eq!(readable.iter().filter(|r| **r).count(), 1, "{readable:?}");
-        assert!(readable[3]);
-        // A closed peer counts as readable (the read will see the end).
-        drop(pairs[5].1.take());
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        let readable: Vec<bool> = pairs.iter_mut().map(|(_, _, r)| r.may_be_readable()).collect();
-        assert_eq!(readable.iter().filter(|r| **r).count(), 2, "{readable:?}");
-        assert!(readable[3] && readable[5]);
+        assert!(registration.armed);
+        assert!(!registration.may_be_readable(), "an armed idle socket skips the read");
+        for round in 0..3 {
+            server.write_all(b"hello").unwrap();
+            let start = Instant::now();
+            let got = loop {
+                if let Some(n) = poll_read(&mut client, &mut registration) {
+                    break n;
+                }
+                assert!(start.elapsed() < Duration::from_secs(5), "round {round}: input never seen");
+                std::thread::sleep(Duration::from_micros(100));
+            };
+            assert_eq!(got, 5);
+            // Idle again: armed after IDLE_READS empty reads.
+            while !registration.armed {
+                assert_eq!(poll_read(&mut client, &mut registration), None);
+            }
+        }
+        // The end of input is seen too.
+        drop(server);
+        let start = Instant::now();
+        while poll_read(&mut client, &mut registration) != Some(0) {
+            assert!(start.elapsed() < Duration::from_secs(5), "end of input never seen");
+            std::thread::sleep(Duration::from_micros(100));
+        }
+    }
+
+    #[test]
+    fn input_that_arrives_while_arming_is_not_missed() {
+        let (mut client, mut server) = pair();
+        let mut registration = Registration::new(&client).unwrap();
+        for _ in 0..IDLE_READS - 1 {
+            assert_eq!(poll_read(&mut client, &mut registration), None);
+        }
+        // Input lands between the last empty read and the arming.
+        server.write_all(b"x").unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        registration.after_read(false);
+        assert!(registration.armed);
+        let start = Instant::now();
+        while poll_read(&mut client, &mut registration) != Some(1) {
+            assert!(start.elapsed() < Duration::from_secs(5), "input that arrived before arming was lost");
+            std::thread::sleep(Duration::from_micros(100));
+        }
     }
 }

@@ -3,7 +3,6 @@
 use std::cell::RefCell;
 use std::io;
 use std::mem::ManuallyDrop;
-use std::time::{Duration, Instant};
 
 use godot::classes::stream_peer_socket::Status as TcpStatus;
 use godot::classes::stream_peer_tls::Status as TlsStatus;
@@ -20,18 +19,15 @@ thread_local! {
     static WRITE_BUF: RefCell<ManuallyDrop<PackedByteArray>> = RefCell::new(ManuallyDrop::new(PackedByteArray::new()));
 }
 
+/// First read of a plain TCP stream in each call: enough for most messages.
+const PROBE: usize = 4096;
 /// Largest single write handed to the engine.
 const MAX_WRITE: usize = 256 * 1024;
-/// How often an idle TCP stream's status is polled (a syscall) to notice a dropped
-/// connection; a peer that closes properly sends a Close frame, seen at once.
-const IDLE_STATUS_INTERVAL: Duration = Duration::from_millis(20);
 
 pub struct StreamPeerTransport {
     stream: Gd<StreamPeer>,
     tcp: Gd<StreamPeerTcp>,
     tls: Option<Gd<StreamPeerTls>>,
-    /// When an idle TCP stream's status was last polled.
-    status_checked: Option<Instant>,
 }
 
 /// Whether the stream can carry bytes yet.
@@ -46,11 +42,11 @@ impl StreamPeerTransport {
     /// Accepts a `StreamPeerTCP`, or a `StreamPeerTLS` whose inner stream is one.
     pub fn new(stream: Gd<StreamPeer>) -> Option<StreamPeerTransport> {
         if let Ok(tcp) = stream.clone().try_cast::<StreamPeerTcp>() {
-            return Some(StreamPeerTransport { stream, tcp, tls: None, status_checked: None });
+            return Some(StreamPeerTransport { stream, tcp, tls: None });
         }
         let tls = stream.clone().try_cast::<StreamPeerTls>().ok()?;
         let tcp = tls.get_stream()?.try_cast::<StreamPeerTcp>().ok()?;
-        Some(StreamPeerTransport { stream, tcp, tls: Some(tls), status_checked: None })
+        Some(StreamPeerTransport { stream, tcp, tls: Some(tls) })
     }
 
     pub fn is_tls(&self) -> bool {
@@ -87,27 +83,42 @@ impl StreamPeerTransport {
         if matches!(self.tcp.get_status(), TcpStatus::NONE | TcpStatus::ERROR) {
             return ReadOutcome::Closed;
         }
-        // TLS decrypts inside poll(); plain TCP needs no status check while bytes wait.
-        let mut available = if self.tls.is_some() { 0 } else { self.stream.get_available_bytes() };
-        if available <= 0 && self.tls.is_none() {
-            if self.status_checked.is_some_and(|at| at.elapsed() < IDLE_STATUS_INTERVAL) {
-                return ReadOutcome::WouldBlock;
-            }
-            self.status_checked = Some(Instant::now());
-        }
-        if available <= 0 {
-            match self.readiness() {
-                Readiness::Ready => {}
-                Readiness::Pending => return ReadOutcome::WouldBlock,
-                Readiness::Failed(_) => return ReadOutcome::Closed,
-            }
-            available = self.stream.get_available_bytes();
+        if self.tls.is_none() {
+            // Plain TCP: a small read first (the engine zero-fills the array it
+            // returns, so asking for 64 KiB costs 64 KiB of memset even when nothing
+            // waits). One recv says what waits, nothing, or the end; on an end or a
+            // reset the engine disconnects the stream, so no status poll (two more
+            // syscalls) is needed to notice a dropped connection.
+            let first = match self.partial_read(max.min(PROBE), sink) {
+                ReadOutcome::Data(n) if n == PROBE && max > PROBE => n,
+                outcome => return outcome,
+            };
+            // The probe was filled: read the rest that waits, up to `max`.
+            let available = self.stream.get_available_bytes();
             if available <= 0 {
-                return ReadOutcome::WouldBlock;
+                return ReadOutcome::Data(first);
             }
+            return match self.partial_read((available as usize).min(max - first), sink) {
+                ReadOutcome::Data(n) => ReadOutcome::Data(first + n),
+                _ => ReadOutcome::Data(first),
+            };
         }
-        let want = (available as usize).min(max).min(i32::MAX as usize) as i32;
-        let result = self.stream.get_partial_data(want);
+        // TLS decrypts inside poll().
+        match self.readiness() {
+            Readiness::Ready => {}
+            Readiness::Pending => return ReadOutcome::WouldBlock,
+            Readiness::Failed(_) => return ReadOutcome::Closed,
+        }
+        let available = self.stream.get_available_bytes();
+        if available <= 0 {
+            return ReadOutcome::WouldBlock;
+        }
+        self.partial_read((available as usize).min(max), sink)
+    }
+
+    /// One `get_partial_data` of up to `want` bytes, handed to `sink`.
+    fn partial_read(&mut self, want: usize, sink: &mut dyn FnMut(&[u8])) -> ReadOutcome {
+        let result = self.stream.get_partial_data(want.min(i32::MAX as usize) as i32);
         if result_error(&result) != Error::OK.ord() as i64 {
             return ReadOutcome::Closed;
         }
