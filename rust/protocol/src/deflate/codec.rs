@@ -106,8 +106,7 @@ impl MessageInflater {
                 out.reserve_exact(out.len().max(FIRST_INFLATE_CHUNK).min(room));
             }
             let before = state.total_in();
-            let status =
-                state.decompress_vec(input, out, FlushDecompress::Sync).map_err(|_| InflateError::Corrupt)?;
+            let status = state.decompress_vec(input, out, FlushDecompress::Sync).map_err(|_| InflateError::Corrupt)?;
             if out.len() > cap {
                 return Err(InflateError::TooBig);
             }

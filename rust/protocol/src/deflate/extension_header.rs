@@ -71,7 +71,8 @@ impl<'a> Cursor<'a> {
     }
 
     fn token(&mut self) -> Option<&'a str> {
-        let end = self.rest.find(|c: char| !c.is_ascii() || !is_token(c.encode_utf8(&mut [0; 4]))).unwrap_or(self.rest.len());
+        let end =
+            self.rest.find(|c: char| !c.is_ascii() || !is_token(c.encode_utf8(&mut [0; 4]))).unwrap_or(self.rest.len());
         let (token, rest) = self.rest.split_at(end);
         self.rest = rest;
         (!token.is_empty()).then_some(token)

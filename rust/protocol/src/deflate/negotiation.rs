@@ -179,7 +179,9 @@ fn check_response(ext: &Extension, config: &DeflateConfig) -> Result<DeflatePara
         return fail("server_no_context_takeover was requested and is missing".into());
     }
     let server_bits = match (answer.server_max_window_bits, config.server_max_window_bits) {
-        (Some(got), Some(asked)) if got > asked => return fail(format!("server_max_window_bits={got} exceeds {asked}")),
+        (Some(got), Some(asked)) if got > asked => {
+            return fail(format!("server_max_window_bits={got} exceeds {asked}"))
+        }
         (None, Some(asked)) => return fail(format!("server_max_window_bits={asked} was requested and is missing")),
         (got, _) => got.unwrap_or(MAX_WINDOW_BITS),
     };
@@ -219,7 +221,8 @@ mod tests {
             params,
             DeflateParams { server_no_context_takeover: true, server_max_window_bits: 10, ..DeflateParams::default() }
         );
-        let (params, response) = accept("permessage-deflate; client_max_window_bits=9; client_no_context_takeover").unwrap();
+        let (params, response) =
+            accept("permessage-deflate; client_max_window_bits=9; client_no_context_takeover").unwrap();
         assert_eq!(response, "permessage-deflate; client_no_context_takeover; client_max_window_bits=9");
         assert_eq!(params.client_max_window_bits, 9);
         assert!(params.client_no_context_takeover);
@@ -268,7 +271,11 @@ mod tests {
     #[test]
     fn client_offer_lists_what_it_asks_for() {
         assert_eq!(client_offer(&DeflateConfig::default()), "permessage-deflate; client_max_window_bits");
-        let config = DeflateConfig { server_no_context_takeover: true, server_max_window_bits: Some(12), ..DeflateConfig::default() };
+        let config = DeflateConfig {
+            server_no_context_takeover: true,
+            server_max_window_bits: Some(12),
+            ..DeflateConfig::default()
+        };
         assert_eq!(
             client_offer(&config),
             "permessage-deflate; server_no_context_takeover; server_max_window_bits=12; client_max_window_bits"
@@ -280,23 +287,37 @@ mod tests {
         let default = DeflateConfig::default();
         assert_eq!(check("", &default), Ok(None));
         assert_eq!(check("permessage-deflate", &default), Ok(Some(DeflateParams::default())));
-        let got = check("permessage-deflate; client_max_window_bits=8; server_max_window_bits=8; client_no_context_takeover", &default)
-            .unwrap()
-            .unwrap();
-        assert_eq!((got.client_max_window_bits, got.server_max_window_bits, got.client_no_context_takeover), (8, 8, true));
+        let got = check(
+            "permessage-deflate; client_max_window_bits=8; server_max_window_bits=8; client_no_context_takeover",
+            &default,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (got.client_max_window_bits, got.server_max_window_bits, got.client_no_context_takeover),
+            (8, 8, true)
+        );
     }
 
     #[test]
     fn client_rejects_invalid_or_unrequested_answers_naming_the_parameter() {
         let default = DeflateConfig::default();
-        let asked = DeflateConfig { server_no_context_takeover: true, server_max_window_bits: Some(10), ..DeflateConfig::default() };
+        let asked = DeflateConfig {
+            server_no_context_takeover: true,
+            server_max_window_bits: Some(10),
+            ..DeflateConfig::default()
+        };
         for (response, config, names) in [
             ("x-foo", &default, "x-foo"),
             ("permessage-deflate, permessage-deflate", &default, "twice"),
             ("permessage-deflate; server_max_window_bits=7", &default, "server_max_window_bits=7"),
             ("permessage-deflate; client_max_window_bits=16", &default, "client_max_window_bits=16"),
             ("permessage-deflate; client_max_window_bits", &default, "client_max_window_bits"),
-            ("permessage-deflate; server_no_context_takeover; server_no_context_takeover", &default, "server_no_context_takeover appears twice"),
+            (
+                "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+                &default,
+                "server_no_context_takeover appears twice",
+            ),
             ("permessage-deflate; foo=1", &default, "unknown parameter foo"),
             ("permessage-deflate; server_max_window_bits=10", &asked, "server_no_context_takeover"),
             ("permessage-deflate; server_no_context_takeover", &asked, "server_max_window_bits=10 was requested"),
