@@ -60,13 +60,14 @@ impl ClientConnect {
         now: Duration,
     ) -> Result<ClientConnect, StartError> {
         let limits = settings.limits();
-        let (handshake, request) = ClientHandshake::new(
+        let (handshake, request) = ClientHandshake::with_deflate(
             &url,
             &settings.supported_protocols,
             &settings.handshake_headers,
             key,
             limits.max_handshake_bytes,
             Duration::MAX,
+            settings.deflate_offer(),
         )
         .map_err(StartError::Invalid)?;
         let stage = match literal_addresses(&url.host, url.port) {
