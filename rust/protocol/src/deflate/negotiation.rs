@@ -93,24 +93,35 @@ fn parse_params(ext: &Extension) -> Result<Offer, String> {
     Ok(offer)
 }
 
-/// The client's `Sec-WebSocket-Extensions` value. It always offers the
+/// The client's `Sec-WebSocket-Extensions` value. Each offer has the
 /// value-less `client_max_window_bits`, so a server may shrink our window.
+/// Unless `client_no_context_takeover` is configured, a second offer follows
+/// the first with it: a server that wants us to reset our context after every
+/// message picks that one (and names the parameter in its answer, which is
+/// when we reset); servers that take the first acceptable offer keep ours.
 pub fn client_offer(config: &DeflateConfig) -> String {
-    let mut offer = String::from(EXTENSION_NAME);
-    if config.server_no_context_takeover {
-        offer.push_str("; server_no_context_takeover");
-    }
+    let offer = |client_no_context_takeover: bool| {
+        let mut offer = String::from(EXTENSION_NAME);
+        if config.server_no_context_takeover {
+            offer.push_str("; server_no_context_takeover");
+        }
+        if client_no_context_takeover {
+            offer.push_str("; client_no_context_takeover");
+        }
+        if let Some(bits) = config.server_max_window_bits {
+            offer.push_str(&format!("; server_max_window_bits={bits}"));
+        }
+        match config.client_max_window_bits {
+            Some(bits) => offer.push_str(&format!("; client_max_window_bits={bits}")),
+            None => offer.push_str("; client_max_window_bits"),
+        }
+        offer
+    };
     if config.client_no_context_takeover {
-        offer.push_str("; client_no_context_takeover");
+        offer(true)
+    } else {
+        format!("{}, {}", offer(false), offer(true))
     }
-    if let Some(bits) = config.server_max_window_bits {
-        offer.push_str(&format!("; server_max_window_bits={bits}"));
-    }
-    match config.client_max_window_bits {
-        Some(bits) => offer.push_str(&format!("; client_max_window_bits={bits}")),
-        None => offer.push_str("; client_max_window_bits"),
-    }
-    offer
 }
 
 /// Server: answers the first acceptable `permessage-deflate` offer among the
@@ -270,16 +281,23 @@ mod tests {
 
     #[test]
     fn client_offer_lists_what_it_asks_for() {
-        assert_eq!(client_offer(&DeflateConfig::default()), "permessage-deflate; client_max_window_bits");
+        assert_eq!(
+            client_offer(&DeflateConfig::default()),
+            "permessage-deflate; client_max_window_bits, permessage-deflate; client_no_context_takeover; client_max_window_bits"
+        );
         let config = DeflateConfig {
             server_no_context_takeover: true,
+            client_no_context_takeover: true,
             server_max_window_bits: Some(12),
             ..DeflateConfig::default()
         };
         assert_eq!(
             client_offer(&config),
-            "permessage-deflate; server_no_context_takeover; server_max_window_bits=12; client_max_window_bits"
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits"
         );
+        // A server answering the first acceptable offer keeps our context takeover.
+        let (params, _) = server_accept(&client_offer(&DeflateConfig::default()), &DeflateConfig::default()).unwrap();
+        assert_eq!(params, DeflateParams::default());
     }
 
     #[test]

@@ -242,7 +242,7 @@ mod tests {
     #[test]
     fn offers_permessage_deflate_and_reads_the_answer() {
         let (mut h, req) = start_deflate(DeflateConfig::default());
-        assert!(req.contains("\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"));
+        assert!(req.contains("\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, "));
         let resp = response("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=10\r\n");
         let outcome = h.receive(resp.as_bytes()).unwrap().unwrap();
         let params = outcome.deflate.unwrap();
