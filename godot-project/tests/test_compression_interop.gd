@@ -1,5 +1,5 @@
-# permessage-deflate against Python `websockets` (deflate by default), both
-# ways: each side asserts from the handshake response that compression was
+# permessage-deflate against Python `websockets` (deflate by default) and Node
+# `ws` (perMessageDeflate: true), both ways: each side asserts from the handshake response that compression was
 # negotiated, and text and binary messages of 0 B to 1 MiB echo back intact.
 extends "res://tests/test_case.gd"
 
@@ -8,13 +8,20 @@ const CLOSED := 3
 const SIZES := [0, 1, 125, 126, 200, 4096, 65535, 65536, 1 << 20]
 
 
-func _python_peer(args: Array) -> Dictionary:
-	var python := OS.get_environment("WS_PYTHON")
-	if not check(python != "", "WS_PYTHON names the peers' python (tests/godot-tests provisions it)"):
-		return {}
-	var script := ProjectSettings.globalize_path("res://").path_join("../tests/peers/deflate_peer.py").simplify_path()
-	var proc := OS.execute_with_pipe(python, [script] + args)
-	check(not proc.is_empty(), "python peer started")
+## Starts the Python or Node peer (tests/peers/deflate_peer.py, node/deflate_peer.js).
+func _foreign_peer(kind: String, args: Array) -> Dictionary:
+	var peers := ProjectSettings.globalize_path("res://").path_join("../tests/peers").simplify_path()
+	var proc := {}
+	if kind == "python":
+		var python := OS.get_environment("WS_PYTHON")
+		if not check(python != "", "WS_PYTHON names the peers' python (tests/godot-tests provisions it)"):
+			return {}
+		proc = OS.execute_with_pipe(python, [peers.path_join("deflate_peer.py")] + args)
+	else:
+		if not check(OS.get_environment("WS_NODE_MODULES") != "", "WS_NODE_MODULES names Node ws (tests/godot-tests provisions it)"):
+			return {}
+		proc = OS.execute_with_pipe("node", [peers.path_join("node/deflate_peer.js")] + args)
+	check(not proc.is_empty(), "%s peer started" % kind)
 	return proc
 
 
@@ -27,9 +34,25 @@ func _compressing_peer() -> RustWebSocketPeer:
 
 
 func test_python_client_to_our_server() -> void:
+	await _foreign_client_to_our_server("python")
+
+
+func test_node_client_to_our_server() -> void:
+	await _foreign_client_to_our_server("node")
+
+
+func test_our_client_to_python_server() -> void:
+	await _our_client_to_foreign_server("python")
+
+
+func test_our_client_to_node_server() -> void:
+	await _our_client_to_foreign_server("node")
+
+
+func _foreign_client_to_our_server(kind: String) -> void:
 	var tcp: TCPServer = own(TCPServer.new())
 	tcp.listen(0, "127.0.0.1")
-	var proc := _python_peer(["client", "ws://127.0.0.1:%d/" % tcp.get_local_port()])
+	var proc := _foreign_peer(kind, ["client", "ws://127.0.0.1:%d/" % tcp.get_local_port()])
 	if proc.is_empty():
 		return
 	await poll_until([], func(): return tcp.is_connection_available(), 10.0)
@@ -41,15 +64,15 @@ func test_python_client_to_our_server() -> void:
 			var mode := RustWebSocketPeer.WRITE_MODE_TEXT if server.was_string_packet() else RustWebSocketPeer.WRITE_MODE_BINARY
 			check_eq(server.send(data, mode), OK, "echo sent")
 		return not OS.is_process_running(proc["pid"]), 60.0)
-	check(done, "the python client finished in time")
+	check(done, "the %s client finished in time" % kind)
 	var lines := _lines(proc)
-	check(lines.has("extensions permessage-deflate"), "python saw compression accepted: %s" % [lines])
-	check(lines.has("result passed=%d failed=0" % (SIZES.size() * 2)), "every echo intact: %s" % [lines])
+	check(lines.has("extensions permessage-deflate"), "%s saw compression accepted: %s" % [kind, lines])
+	check(lines.has("result passed=%d failed=0" % (SIZES.size() * 2)), "%s: every echo intact: %s" % [kind, lines])
 	await poll_until([server], func(): return server.get_ready_state() == CLOSED, 5.0)
 
 
-func test_our_client_to_python_server() -> void:
-	var proc := _python_peer(["server"])
+func _our_client_to_foreign_server(kind: String) -> void:
+	var proc := _foreign_peer(kind, ["server"])
 	if proc.is_empty():
 		return
 	var port := int(proc["stdio"].get_line())
@@ -72,9 +95,9 @@ func test_our_client_to_python_server() -> void:
 	client.close()
 	await poll_until([client], func(): return client.get_ready_state() == CLOSED, 5.0)
 	OS.kill(proc["pid"])
-	# The server's response header, as the python server sent it.
+	# The server's response header, as the foreign server sent it.
 	var line: String = proc["stdio"].get_line()
-	check(line.begins_with("extensions permessage-deflate"), "python server accepted compression: %s" % line)
+	check(line.begins_with("extensions permessage-deflate"), "%s server accepted compression: %s" % [kind, line])
 	check_eq(sent, SIZES.size() * 2, "every message sent")
 
 
