@@ -1,14 +1,16 @@
 # RustWebSocketPeer exposes exactly the engine WebSocketPeer's API: methods
 # (argument names, types, enum classes, defaults, return types, const-ness),
 # properties (with their ClassDB defaults), enums and their values. Its only
-# additions are the failure API below.
+# additions are the failure API and compression_enabled below.
 extends "res://tests/test_case.gd"
 
 const ENGINE := "WebSocketPeer"
 const OURS := "RustWebSocketPeer"
 const Signatures := preload("res://tests/signatures.gd")
 ## Members the engine's class does not have: why a connection failed.
-const ADDED_METHODS := ["get_failure_kind", "get_failure_reason", "get_handshake_status"]
+const ADDED_METHODS := ["get_failure_kind", "get_failure_reason", "get_handshake_status", "get_compression_enabled", "set_compression_enabled"]
+## permessage-deflate, off by default.
+const ADDED_PROPERTIES := {"compression_enabled": false}
 const ADDED_ENUMS := ["FailureKind"]
 
 
@@ -55,7 +57,10 @@ func test_properties_match_the_engine() -> void:
 	var ours := {}
 	for p in ClassDB.class_get_property_list(OURS, true):
 		ours[p["name"]] = p
-	check_eq(ours.keys().size(), engine.keys().size(), "property count")
+	check_eq(ours.keys().size(), engine.keys().size() + ADDED_PROPERTIES.size(), "property count")
+	for name in ADDED_PROPERTIES:
+		check(ours.has(name), "added property %s exists" % name)
+		check_eq(ClassDB.class_get_property_default_value(OURS, name), ADDED_PROPERTIES[name], "ClassDB default of %s" % name)
 	for name in engine:
 		if not check(ours.has(name), "property %s exists" % name):
 			continue

@@ -15,7 +15,7 @@
 # $AUTOBAHN_REPORTS/{clients,servers}/ (default reports/autobahn). Everything binds
 # to 127.0.0.1.
 #
-# Default cases: 1.* .. 10.* (12.* and 13.* are permessage-deflate, not covered).
+# Default cases: 1.* .. 10.* (12.* and 13.*, permessage-deflate: tests/autobahn/deflate-cases).
 #
 # Each case counts as exactly one of (from index.json's `behavior` and
 # `behaviorClose`):

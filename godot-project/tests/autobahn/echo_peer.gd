@@ -29,6 +29,8 @@ func _new_peer() -> RustWebSocketPeer:
 	peer.inbound_buffer_size = BUFFER_SIZE
 	peer.outbound_buffer_size = BUFFER_SIZE
 	peer.max_queued_packets = MAX_QUEUED_PACKETS
+	# permessage-deflate (Autobahn 12.* and 13.*): offered as a client, accepted as a server.
+	peer.compression_enabled = true
 	return peer
 
 

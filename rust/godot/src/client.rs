@@ -61,13 +61,14 @@ impl ClientConnect {
         now: Duration,
     ) -> Result<ClientConnect, StartError> {
         let limits = settings.limits();
-        let (handshake, request) = ClientHandshake::new(
+        let (handshake, request) = ClientHandshake::with_deflate(
             &url,
             &settings.supported_protocols,
             &settings.handshake_headers,
             key,
             limits.max_handshake_bytes,
             Duration::MAX,
+            settings.deflate_offer(),
         )
         .map_err(StartError::Invalid)?;
         // Known at once (no thread, no frame's wait): an IP literal, `localhost`, or a recent lookup.

@@ -114,7 +114,8 @@ mod tests {
 
     #[test]
     fn the_peer_page_documents_every_method_property_and_constant() {
-        let defaults = [SHARED_DEFAULTS.as_slice(), &[("heartbeat_interval", "0.0")]].concat();
+        let defaults =
+            [SHARED_DEFAULTS.as_slice(), &[("heartbeat_interval", "0.0"), ("compression_enabled", "false")]].concat();
         let source = include_str!("peer.rs");
         check_page(PAGES[0], "RustWebSocketPeer", "PacketPeerExtension", source, &defaults);
 

@@ -81,6 +81,10 @@ pub struct WebSocketPeer {
     /// within the next interval. 0 disables them.
     #[var(get, set, usage_flags = [DEFAULT])]
     heartbeat_interval: f64,
+    /// permessage-deflate (RFC 7692): a client offers it, a server accepts offers.
+    /// Read when a connection starts.
+    #[var(get, set, usage_flags = [DEFAULT])]
+    compression_enabled: bool,
 
     phase: Phase,
     requested_url: GString,
@@ -106,6 +110,7 @@ impl IPacketPeerExtension for WebSocketPeer {
             outbound_buffer_size: defaults.outbound_buffer_size,
             max_queued_packets: defaults.max_queued_packets,
             heartbeat_interval: 0.0,
+            compression_enabled: defaults.compression_enabled,
             phase: Phase::Idle,
             requested_url: GString::new(),
             selected_protocol: GString::new(),
@@ -290,6 +295,9 @@ impl WebSocketPeer {
                         self.remote = Some((GString::from(host.as_str()), port as i32));
                         self.selected_protocol = GString::from(outcome.protocol.as_str());
                         let mut conn = Connection::new(Role::Client, self.settings().limits(), now, random("poll"));
+                        if let Some(params) = outcome.deflate {
+                            conn.enable_deflate(params);
+                        }
                         conn.receive(&outcome.leftover, now);
                         self.open(Live::new(conn, transport), now);
                         None
@@ -308,6 +316,10 @@ impl WebSocketPeer {
                             GString::from(format!("{scheme}{}{}", request.host, request.target).as_str());
                         self.selected_protocol = GString::from(protocol.as_deref().unwrap_or(""));
                         let mut conn = Connection::new(Role::Server, settings.limits(), now, [0; 32]);
+                        // The same answer the 101 response carried (server.rs).
+                        if let Some((params, _)) = settings.accept_deflate(&request) {
+                            conn.enable_deflate(params);
+                        }
                         conn.receive(&request.leftover, now);
                         self.open(Live::new(conn, transport), now);
                         None
@@ -543,6 +555,16 @@ impl WebSocketPeer {
         // Whole milliseconds, as the engine stores it.
         self.heartbeat_interval = (interval * 1000.0).floor() / 1000.0;
     }
+
+    #[func]
+    fn get_compression_enabled(&self) -> bool {
+        self.compression_enabled
+    }
+
+    #[func]
+    fn set_compression_enabled(&mut self, enabled: bool) {
+        self.compression_enabled = enabled;
+    }
 }
 
 impl WebSocketPeer {
@@ -562,6 +584,7 @@ impl WebSocketPeer {
             inbound_buffer_size: self.inbound_buffer_size,
             outbound_buffer_size: self.outbound_buffer_size,
             max_queued_packets: self.max_queued_packets,
+            compression_enabled: self.compression_enabled,
         }
     }
 

@@ -159,6 +159,8 @@ impl ServerAccept {
 
 fn accept(request: Request, settings: &Settings) -> Result<Accepted, HandshakeError> {
     let protocol = request.select_protocol(&settings.supported_protocols)?;
-    let response = request.response(protocol.as_deref(), &settings.handshake_headers)?;
+    let deflate = settings.accept_deflate(&request).map(|(_, value)| value);
+    let response =
+        request.response_with_extensions(protocol.as_deref(), deflate.as_deref(), &settings.handshake_headers)?;
     Ok(Accepted { request, protocol, response, written: 0 })
 }

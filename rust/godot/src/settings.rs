@@ -1,6 +1,8 @@
 //! The peer's configuration properties and the core limits they become.
 
 use godot::builtin::{GString, PackedStringArray};
+use ws_protocol::deflate::{DeflateConfig, DeflateParams};
+use ws_protocol::handshake::Request;
 use ws_protocol::Limits;
 
 #[derive(Clone, Debug)]
@@ -10,6 +12,8 @@ pub struct Settings {
     pub inbound_buffer_size: i32,
     pub outbound_buffer_size: i32,
     pub max_queued_packets: i32,
+    /// permessage-deflate: a client offers it, a server accepts offers.
+    pub compression_enabled: bool,
 }
 
 impl Default for Settings {
@@ -20,6 +24,7 @@ impl Default for Settings {
             inbound_buffer_size: 65535,
             outbound_buffer_size: 65535,
             max_queued_packets: 4096,
+            compression_enabled: false,
         }
     }
 }
@@ -36,6 +41,19 @@ impl Settings {
             max_outbound_buffered: outbound_limit(self.outbound_buffer_size),
             ..Limits::default()
         }
+    }
+}
+
+impl Settings {
+    /// What a client offers: permessage-deflate with the defaults, when enabled.
+    pub fn deflate_offer(&self) -> Option<DeflateConfig> {
+        self.compression_enabled.then(DeflateConfig::default)
+    }
+
+    /// A server's answer to the client's permessage-deflate offers, when enabled:
+    /// the agreed parameters and the `Sec-WebSocket-Extensions` value.
+    pub fn accept_deflate(&self, request: &Request) -> Option<(DeflateParams, String)> {
+        self.compression_enabled.then(|| request.accept_deflate(&DeflateConfig::default())).flatten()
     }
 }
 

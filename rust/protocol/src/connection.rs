@@ -10,12 +10,16 @@ use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::close::{parse_close_payload, validate_close, write_close_payload, CloseStatus};
+use crate::deflate::{DeflateParams, MessageCompressor, MessageInflater};
 use crate::error::{CloseError, ProtocolError, SendError};
 use crate::frame::{FrameDecoder, FrameEvent, FrameHeader, MAX_CONTROL_PAYLOAD};
 use crate::heartbeat::{Heartbeat, HeartbeatAction};
 use crate::message::{Message, MessageAssembler};
 use crate::outbox::{Outbox, CONTROL_QUEUE_LIMIT};
 use crate::{Limits, OpCode};
+
+/// The reused compression buffer is freed after a message larger than this.
+const COMPRESSED_KEEP_CAPACITY: usize = 16 * 1024;
 
 /// How much a caller should read at once when input is wanted.
 pub const READ_CHUNK: usize = 64 * 1024;
@@ -70,6 +74,10 @@ pub struct Connection {
     outbox: Outbox,
     heartbeat: Heartbeat,
     masks: Option<ChaCha8Rng>,
+    /// Present once permessage-deflate is negotiated.
+    compressor: Option<MessageCompressor>,
+    /// Reused buffer for the compressed payload of a message being sent.
+    compressed: Vec<u8>,
     close_sent: bool,
     received_close: Option<CloseStatus>,
     failure: Option<ProtocolError>,
@@ -102,6 +110,8 @@ impl Connection {
             outbox: Outbox::default(),
             heartbeat: Heartbeat::default(),
             masks: (role == Role::Client).then(|| ChaCha8Rng::from_seed(mask_seed)),
+            compressor: None,
+            compressed: Vec::new(),
             close_sent: false,
             received_close: None,
             failure: None,
@@ -112,6 +122,31 @@ impl Connection {
             timed_out: None,
             limits,
         }
+    }
+
+    /// Turns on permessage-deflate as negotiated in the handshake: call before
+    /// any input. Each side compresses with its own parameters and inflates
+    /// with the other side's (RFC 7692 §7.1).
+    pub fn enable_deflate(&mut self, params: DeflateParams) {
+        let (ours, theirs) = match self.role {
+            Role::Client => (
+                (params.client_max_window_bits, params.client_no_context_takeover),
+                (params.server_max_window_bits, params.server_no_context_takeover),
+            ),
+            Role::Server => (
+                (params.server_max_window_bits, params.server_no_context_takeover),
+                (params.client_max_window_bits, params.client_no_context_takeover),
+            ),
+        };
+        self.compressor = Some(MessageCompressor::new(ours.0, ours.1));
+        self.assembler.set_inflater(MessageInflater::new(theirs.0, theirs.1));
+        self.decoder.allow_rsv1();
+    }
+
+    /// Whether compressor or decompressor state is held now (none between
+    /// messages without context takeover).
+    pub fn holds_deflate_state(&self) -> bool {
+        self.compressor.as_ref().is_some_and(MessageCompressor::holds_state) || self.assembler.holds_inflate_state()
     }
 
     pub fn role(&self) -> Role {
@@ -281,7 +316,7 @@ impl Connection {
     fn on_header(&mut self, h: FrameHeader) -> Result<(), ProtocolError> {
         self.frame = match h.opcode {
             OpCode::Text | OpCode::Binary => {
-                self.assembler.start(h.opcode == OpCode::Text, h.payload_len)?;
+                self.assembler.start(h.opcode == OpCode::Text, h.payload_len, h.rsv1)?;
                 CurrentFrame::Data { fin: h.fin, mask: h.mask }
             }
             OpCode::Continuation => {
@@ -402,7 +437,18 @@ impl Connection {
             }
         }
         let mask = self.next_mask();
-        self.outbox.push_data(if is_text { OpCode::Text } else { OpCode::Binary }, payload, mask);
+        let opcode = if is_text { OpCode::Text } else { OpCode::Binary };
+        match self.compressor.as_mut() {
+            Some(compressor) => {
+                self.compressed.clear();
+                compressor.compress(payload, &mut self.compressed);
+                self.outbox.push_data_rsv1(true, opcode, &self.compressed, mask);
+                if self.compressed.capacity() > COMPRESSED_KEEP_CAPACITY {
+                    self.compressed = Vec::new();
+                }
+            }
+            None => self.outbox.push_data(opcode, payload, mask),
+        }
         Ok(())
     }
 

@@ -19,6 +19,12 @@ pub enum ProtocolError {
         size: u64,
         limit: usize,
     },
+    /// A compressed message inflates past the limit (checked as it inflates).
+    InflatedTooBig {
+        limit: usize,
+    },
+    /// A compressed message is not a valid DEFLATE stream.
+    CorruptDeflate,
     /// A Close frame with a 1-byte payload.
     TruncatedClose,
     /// A Close frame with a code that may not be sent.
@@ -30,8 +36,10 @@ pub enum ProtocolError {
 impl ProtocolError {
     pub fn close_code(&self) -> u16 {
         match self {
-            ProtocolError::InvalidUtf8 | ProtocolError::InvalidCloseReason => close_code::INVALID_PAYLOAD,
-            ProtocolError::MessageTooBig { .. } => close_code::MESSAGE_TOO_BIG,
+            ProtocolError::InvalidUtf8 | ProtocolError::InvalidCloseReason | ProtocolError::CorruptDeflate => {
+                close_code::INVALID_PAYLOAD
+            }
+            ProtocolError::MessageTooBig { .. } | ProtocolError::InflatedTooBig { .. } => close_code::MESSAGE_TOO_BIG,
             _ => close_code::PROTOCOL_ERROR,
         }
     }
@@ -56,6 +64,10 @@ impl std::fmt::Display for ProtocolError {
             ProtocolError::MessageTooBig { size, limit } => {
                 write!(f, "message of {size} bytes exceeds inbound_buffer_size ({limit})")
             }
+            ProtocolError::InflatedTooBig { limit } => {
+                write!(f, "compressed message inflates past inbound_buffer_size ({limit})")
+            }
+            ProtocolError::CorruptDeflate => f.write_str("compressed message is not valid DEFLATE data"),
             ProtocolError::TruncatedClose => f.write_str("close frame with a 1-byte payload"),
             ProtocolError::InvalidCloseCode(code) => write!(f, "close frame with invalid code {code}"),
             ProtocolError::InvalidCloseReason => f.write_str("close reason is not valid UTF-8"),

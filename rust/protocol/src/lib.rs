@@ -10,6 +10,7 @@
 pub mod close;
 pub mod close_code;
 pub mod connection;
+pub mod deflate;
 pub mod error;
 pub mod frame;
 pub mod handshake;

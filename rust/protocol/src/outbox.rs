@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use crate::frame::encode_frame;
+use crate::frame::{encode_frame, encode_frame_rsv1};
 use crate::OpCode;
 
 /// Compact the data buffer once this much of its front has been written.
@@ -46,8 +46,13 @@ pub struct Outbox {
 impl Outbox {
     /// Queues a data frame (or our own Close, which must follow the data).
     pub fn push_data(&mut self, opcode: OpCode, payload: &[u8], mask: Option<[u8; 4]>) {
+        self.push_data_rsv1(false, opcode, payload, mask);
+    }
+
+    /// As `push_data`, with RSV1 set when `compressed`.
+    pub fn push_data_rsv1(&mut self, compressed: bool, opcode: OpCode, payload: &[u8], mask: Option<[u8; 4]>) {
         let before = self.data.len();
-        encode_frame(&mut self.data, opcode, payload, mask);
+        encode_frame_rsv1(&mut self.data, compressed, opcode, payload, mask);
         self.frames.push_back(FrameMark { wire_len: self.data.len() - before, payload_len: payload.len() });
         self.buffered_payload += payload.len();
     }

@@ -6,6 +6,7 @@ use std::net::TcpStream;
 use std::time::Instant;
 
 use ws_conformance::{conformance_limits, now, random, run_connection};
+use ws_protocol::deflate::DeflateConfig;
 use ws_protocol::{ClientHandshake, Connection, Message, Role, WsUrl};
 
 /// Opens `url`, runs the connection to its end and returns the messages received
@@ -17,9 +18,16 @@ fn session(url: &str, echo: bool) -> Result<Vec<Message>, String> {
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
     let limits = conformance_limits();
     let deadline = now(start) + limits.handshake_timeout;
-    let (mut handshake, request) =
-        ClientHandshake::new(&target, &[], &[], random(), limits.max_handshake_bytes, deadline)
-            .map_err(|e| e.to_string())?;
+    let (mut handshake, request) = ClientHandshake::with_deflate(
+        &target,
+        &[],
+        &[],
+        random(),
+        limits.max_handshake_bytes,
+        deadline,
+        Some(DeflateConfig::default()),
+    )
+    .map_err(|e| e.to_string())?;
     stream.write_all(&request).map_err(|e| e.to_string())?;
     let mut buf = [0u8; 4096];
     let outcome = loop {
@@ -32,6 +40,9 @@ fn session(url: &str, echo: bool) -> Result<Vec<Message>, String> {
         }
     };
     let mut conn = Connection::new(Role::Client, limits, now(start), random());
+    if let Some(params) = outcome.deflate {
+        conn.enable_deflate(params);
+    }
     conn.receive(&outcome.leftover, now(start));
     let mut received = Vec::new();
     run_connection(&mut stream, &mut conn, start, |conn, message| {

@@ -5,6 +5,7 @@ use std::net::{TcpListener, TcpStream};
 use std::time::Instant;
 
 use ws_conformance::{conformance_limits, now, run_connection};
+use ws_protocol::deflate::DeflateConfig;
 use ws_protocol::{Connection, Role, ServerHandshake};
 
 fn serve(mut stream: TcpStream) -> std::io::Result<()> {
@@ -30,9 +31,15 @@ fn serve(mut stream: TcpStream) -> std::io::Result<()> {
         }
     };
     let protocol = request.select_protocol(&[]).expect("no protocols configured");
-    let response = request.response(protocol.as_deref(), &[]).expect("no extra headers");
+    // permessage-deflate is accepted whenever offered acceptably (RFC 7692).
+    let deflate = request.accept_deflate(&DeflateConfig::default());
+    let extensions = deflate.as_ref().map(|(_, value)| value.as_str());
+    let response = request.response_with_extensions(protocol.as_deref(), extensions, &[]).expect("no extra headers");
     stream.write_all(&response)?;
     let mut conn = Connection::new(Role::Server, limits, now(start), [0; 32]);
+    if let Some((params, _)) = deflate {
+        conn.enable_deflate(params);
+    }
     conn.receive(&request.leftover, now(start));
     run_connection(&mut stream, &mut conn, start, |conn, message| {
         let _ = conn.send(message.is_text, &message.data);

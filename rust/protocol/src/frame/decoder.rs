@@ -27,6 +27,7 @@ enum Stage {
 #[derive(Debug)]
 pub struct FrameDecoder {
     expect_masked: bool,
+    allow_rsv1: bool,
     header: [u8; MAX_HEADER_LEN],
     header_len: usize,
     stage: Stage,
@@ -35,7 +36,18 @@ pub struct FrameDecoder {
 impl FrameDecoder {
     /// `expect_masked`: true for a server (client frames must be masked).
     pub fn new(expect_masked: bool) -> Self {
-        FrameDecoder { expect_masked, header: [0; MAX_HEADER_LEN], header_len: 0, stage: Stage::Header }
+        FrameDecoder {
+            expect_masked,
+            allow_rsv1: false,
+            header: [0; MAX_HEADER_LEN],
+            header_len: 0,
+            stage: Stage::Header,
+        }
+    }
+
+    /// Accepts RSV1 on the first frame of a data message (permessage-deflate negotiated).
+    pub fn allow_rsv1(&mut self) {
+        self.allow_rsv1 = true;
     }
 
     /// Decodes from `input`. Returns the number of bytes consumed and the next
@@ -81,10 +93,10 @@ impl FrameDecoder {
         consumed += n;
         if self.header_len < total {
             // Fail early on what the first two bytes already rule out.
-            FrameHeader::parse_prefix(self.header[0], self.header[1], self.expect_masked)?;
+            FrameHeader::parse_prefix(self.header[0], self.header[1], self.expect_masked, self.allow_rsv1)?;
             return Ok((consumed, None));
         }
-        let header = FrameHeader::parse(&self.header[..total], self.expect_masked)?;
+        let header = FrameHeader::parse(&self.header[..total], self.expect_masked, self.allow_rsv1)?;
         self.header_len = 0;
         self.stage = if header.payload_len == 0 {
             Stage::End

@@ -6,8 +6,20 @@ use crate::OpCode;
 
 /// Appends a header with the minimal length encoding.
 pub fn encode_header(out: &mut Vec<u8>, fin: bool, opcode: OpCode, mask: Option<[u8; 4]>, payload_len: usize) {
+    encode_header_rsv1(out, fin, false, opcode, mask, payload_len);
+}
+
+/// As `encode_header`, with RSV1 (a compressed message's first frame) when `rsv1`.
+pub fn encode_header_rsv1(
+    out: &mut Vec<u8>,
+    fin: bool,
+    rsv1: bool,
+    opcode: OpCode,
+    mask: Option<[u8; 4]>,
+    payload_len: usize,
+) {
     let mut header = [0u8; MAX_HEADER_LEN];
-    header[0] = (if fin { 0x80 } else { 0 }) | opcode as u8;
+    header[0] = (if fin { 0x80 } else { 0 }) | (if rsv1 { 0x40 } else { 0 }) | opcode as u8;
     let mask_bit = if mask.is_some() { 0x80 } else { 0 };
     let mut at = 2;
     if payload_len < 126 {
@@ -30,8 +42,13 @@ pub fn encode_header(out: &mut Vec<u8>, fin: bool, opcode: OpCode, mask: Option<
 
 /// Appends a whole final frame, masking the payload when a key is given.
 pub fn encode_frame(out: &mut Vec<u8>, opcode: OpCode, payload: &[u8], mask: Option<[u8; 4]>) {
+    encode_frame_rsv1(out, false, opcode, payload, mask);
+}
+
+/// As `encode_frame`, with RSV1 when `rsv1` (a compressed message).
+pub fn encode_frame_rsv1(out: &mut Vec<u8>, rsv1: bool, opcode: OpCode, payload: &[u8], mask: Option<[u8; 4]>) {
     out.reserve(MAX_HEADER_LEN + payload.len());
-    encode_header(out, true, opcode, mask, payload.len());
+    encode_header_rsv1(out, true, rsv1, opcode, mask, payload.len());
     match mask {
         Some(key) => extend_masked(out, payload, key),
         None => out.extend_from_slice(payload),

@@ -10,6 +10,8 @@ pub const MAX_HEADER_LEN: usize = 14;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FrameHeader {
     pub fin: bool,
+    /// RSV1: with permessage-deflate, the first frame of a compressed message.
+    pub rsv1: bool,
     pub opcode: OpCode,
     pub mask: Option<[u8; 4]>,
     pub payload_len: u64,
@@ -21,6 +23,10 @@ pub struct FrameHeader {
 pub enum FrameError {
     /// RSV1–3 set while no extension was negotiated.
     ReservedBits(u8),
+    /// RSV1 on a control frame, which is never compressed (RFC 7692 §6.1).
+    CompressedControlFrame,
+    /// RSV1 on a continuation frame: only a message's first frame carries it (RFC 7692 §6.1).
+    CompressedContinuation,
     ReservedOpcode(u8),
     FragmentedControlFrame,
     ControlFrameTooLong,
@@ -38,6 +44,8 @@ impl std::fmt::Display for FrameError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             FrameError::ReservedBits(bits) => write!(f, "reserved bits {bits:#x} set without a negotiated extension"),
+            FrameError::CompressedControlFrame => f.write_str("RSV1 set on a control frame"),
+            FrameError::CompressedContinuation => f.write_str("RSV1 set on a continuation frame"),
             FrameError::ReservedOpcode(op) => write!(f, "reserved opcode {op:#x}"),
             FrameError::FragmentedControlFrame => f.write_str("fragmented control frame"),
             FrameError::ControlFrameTooLong => f.write_str("control frame payload over 125 bytes"),
@@ -62,12 +70,21 @@ impl FrameHeader {
 
     /// Checks what the first two bytes already decide: reserved bits and
     /// opcodes, mask direction, and the control-frame rules. Returns the opcode.
-    pub fn parse_prefix(b0: u8, b1: u8, expect_masked: bool) -> Result<OpCode, FrameError> {
-        let rsv = b0 & 0x70;
+    /// `allow_rsv1`: permessage-deflate was negotiated.
+    pub fn parse_prefix(b0: u8, b1: u8, expect_masked: bool, allow_rsv1: bool) -> Result<OpCode, FrameError> {
+        let rsv = b0 & if allow_rsv1 { 0x30 } else { 0x70 };
         if rsv != 0 {
             return Err(FrameError::ReservedBits(rsv >> 4));
         }
         let opcode = OpCode::from_u8(b0 & 0x0f).ok_or(FrameError::ReservedOpcode(b0 & 0x0f))?;
+        if b0 & 0x40 != 0 {
+            if opcode.is_control() {
+                return Err(FrameError::CompressedControlFrame);
+            }
+            if opcode == OpCode::Continuation {
+                return Err(FrameError::CompressedContinuation);
+            }
+        }
         if (b1 & 0x80 != 0) != expect_masked {
             return Err(if expect_masked { FrameError::UnmaskedFrame } else { FrameError::MaskedFrame });
         }
@@ -85,9 +102,9 @@ impl FrameHeader {
 
     /// Parses a complete header (`bytes.len() == len_from_prefix(..)`).
     /// `expect_masked` is true on the server side.
-    pub fn parse(bytes: &[u8], expect_masked: bool) -> Result<FrameHeader, FrameError> {
+    pub fn parse(bytes: &[u8], expect_masked: bool, allow_rsv1: bool) -> Result<FrameHeader, FrameError> {
         let (b0, b1) = (bytes[0], bytes[1]);
-        let opcode = Self::parse_prefix(b0, b1, expect_masked)?;
+        let opcode = Self::parse_prefix(b0, b1, expect_masked, allow_rsv1)?;
         let fin = b0 & 0x80 != 0;
         let masked = b1 & 0x80 != 0;
         let (payload_len, mut at) = match b1 & 0x7f {
@@ -118,7 +135,7 @@ impl FrameHeader {
             None
         };
         debug_assert_eq!(at, bytes.len());
-        Ok(FrameHeader { fin, opcode, mask, payload_len })
+        Ok(FrameHeader { fin, rsv1: b0 & 0x40 != 0, opcode, mask, payload_len })
     }
 }
 
@@ -128,7 +145,7 @@ mod tests {
 
     fn parse(bytes: &[u8], server: bool) -> Result<FrameHeader, FrameError> {
         assert_eq!(FrameHeader::len_from_prefix(bytes[1]), bytes.len());
-        FrameHeader::parse(bytes, server)
+        FrameHeader::parse(bytes, server, false)
     }
 
     #[test]
@@ -141,7 +158,10 @@ mod tests {
     #[test]
     fn reads_fin_opcode_and_mask() {
         let h = parse(&[0x01, 0x83, 1, 2, 3, 4], true).unwrap();
-        assert_eq!(h, FrameHeader { fin: false, opcode: OpCode::Text, mask: Some([1, 2, 3, 4]), payload_len: 3 });
+        assert_eq!(
+            h,
+            FrameHeader { fin: false, rsv1: false, opcode: OpCode::Text, mask: Some([1, 2, 3, 4]), payload_len: 3 }
+        );
     }
 
     #[test]
@@ -156,5 +176,18 @@ mod tests {
         assert_eq!(parse(&[0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 0], false), Err(FrameError::LengthOverflow));
         assert_eq!(parse(&[0x82, 0x00], true), Err(FrameError::UnmaskedFrame));
         assert_eq!(parse(&[0x82, 0x80, 0, 0, 0, 0], false), Err(FrameError::MaskedFrame));
+    }
+
+    #[test]
+    fn rsv1_only_where_permessage_deflate_allows_it() {
+        let deflate = |bytes: &[u8]| FrameHeader::parse(bytes, false, true);
+        assert!(deflate(&[0xc1, 0x00]).unwrap().rsv1, "first frame of a compressed text message");
+        assert!(deflate(&[0x42, 0x00]).unwrap().rsv1, "first frame of a fragmented binary message");
+        assert_eq!(parse(&[0xc1, 0x00], false), Err(FrameError::ReservedBits(4)), "not negotiated");
+        assert_eq!(deflate(&[0xc9, 0x00]), Err(FrameError::CompressedControlFrame));
+        assert_eq!(deflate(&[0xc8, 0x00]), Err(FrameError::CompressedControlFrame));
+        assert_eq!(deflate(&[0xc0, 0x00]), Err(FrameError::CompressedContinuation));
+        assert_eq!(deflate(&[0xa1, 0x00]), Err(FrameError::ReservedBits(2)), "RSV2 stays reserved");
+        assert_eq!(deflate(&[0x91, 0x00]), Err(FrameError::ReservedBits(1)), "RSV3 stays reserved");
     }
 }

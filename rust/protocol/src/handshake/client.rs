@@ -7,6 +7,7 @@ use base64::Engine;
 
 use super::header_block::{self, is_token, HeaderBlock};
 use super::{accept_key, HandshakeError, Headers};
+use crate::deflate::{self, DeflateConfig, DeflateParams};
 use crate::WsUrl;
 
 /// The accepted response.
@@ -17,12 +18,15 @@ pub struct ClientOutcome {
     pub headers: Headers,
     /// Bytes that followed the header block: the first frames.
     pub leftover: Vec<u8>,
+    /// permessage-deflate as the server accepted it; `None` when declined or not offered.
+    pub deflate: Option<DeflateParams>,
 }
 
 #[derive(Debug)]
 pub struct ClientHandshake {
     expected_accept: String,
     offered: Vec<String>,
+    deflate: Option<DeflateConfig>,
     block: HeaderBlock,
     deadline: Duration,
 }
@@ -38,6 +42,19 @@ impl ClientHandshake {
         max_header_bytes: usize,
         deadline: Duration,
     ) -> Result<(ClientHandshake, Vec<u8>), HandshakeError> {
+        Self::with_deflate(url, protocols, extra_headers, key, max_header_bytes, deadline, None)
+    }
+
+    /// As `new`, also offering permessage-deflate when `deflate` is given.
+    pub fn with_deflate(
+        url: &WsUrl,
+        protocols: &[String],
+        extra_headers: &[String],
+        key: [u8; 16],
+        max_header_bytes: usize,
+        deadline: Duration,
+        deflate: Option<DeflateConfig>,
+    ) -> Result<(ClientHandshake, Vec<u8>), HandshakeError> {
         let key = STANDARD.encode(key);
         let mut request = format!(
             "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n",
@@ -51,6 +68,9 @@ impl ClientHandshake {
         if !offered.is_empty() {
             request.push_str(&format!("Sec-WebSocket-Protocol: {}\r\n", offered.join(",")));
         }
+        if let Some(config) = &deflate {
+            request.push_str(&format!("Sec-WebSocket-Extensions: {}\r\n", deflate::client_offer(config)));
+        }
         for line in extra_headers {
             request.push_str(header_block::check_extra_header(line)?);
             request.push_str("\r\n");
@@ -59,6 +79,7 @@ impl ClientHandshake {
         let handshake = ClientHandshake {
             expected_accept: accept_key(&key),
             offered,
+            deflate,
             block: HeaderBlock::new(max_header_bytes),
             deadline,
         };
@@ -89,12 +110,12 @@ impl ClientHandshake {
             return Err(HandshakeError::UnexpectedStatus(code));
         }
         let headers = header_block::collect(response.headers)?;
-        self.validate(&headers)?;
+        let deflate = self.validate(&headers)?;
         let protocol = header_block::values(&headers, "sec-websocket-protocol").next().unwrap_or("").to_string();
-        Ok(Some(ClientOutcome { protocol, headers, leftover }))
+        Ok(Some(ClientOutcome { protocol, headers, leftover, deflate }))
     }
 
-    fn validate(&self, headers: &Headers) -> Result<(), HandshakeError> {
+    fn validate(&self, headers: &Headers) -> Result<Option<DeflateParams>, HandshakeError> {
         if !header_block::has_token(headers, "upgrade", "websocket") {
             return Err(HandshakeError::MissingHeader("Upgrade: websocket"));
         }
@@ -111,11 +132,17 @@ impl ClientHandshake {
                 return Err(HandshakeError::UnexpectedProtocol(protocol.to_string()));
             }
         }
-        let extensions: Vec<&str> = header_block::tokens(headers, "sec-websocket-extensions").collect();
-        if !extensions.is_empty() {
-            return Err(HandshakeError::UnexpectedExtensions(extensions.join(", ")));
-        }
-        Ok(())
+        let extensions: Vec<&str> = header_block::values(headers, "sec-websocket-extensions").collect();
+        let Some(config) = &self.deflate else {
+            let names: Vec<&str> = header_block::tokens(headers, "sec-websocket-extensions").collect();
+            if !names.is_empty() {
+                return Err(HandshakeError::UnexpectedExtensions(names.join(", ")));
+            }
+            return Ok(None);
+        };
+        let extensions = deflate::parse_extensions(&extensions.join(","))
+            .map_err(|why| HandshakeError::InvalidExtensionResponse(format!("Sec-WebSocket-Extensions: {why}")))?;
+        deflate::client_accept(&extensions, config).map_err(HandshakeError::InvalidExtensionResponse)
     }
 
     /// Fails once the deadline passed.
@@ -203,6 +230,51 @@ mod tests {
             h.receive(response("Sec-WebSocket-Protocol: p1\r\n").as_bytes()),
             Err(HandshakeError::UnexpectedProtocol("p1".into()))
         );
+    }
+
+    fn start_deflate(config: DeflateConfig) -> (ClientHandshake, String) {
+        let url = WsUrl::parse("ws://h/").unwrap();
+        let (h, req) =
+            ClientHandshake::with_deflate(&url, &[], &[], KEY, 8192, Duration::from_secs(10), Some(config)).unwrap();
+        (h, String::from_utf8(req).unwrap())
+    }
+
+    #[test]
+    fn offers_permessage_deflate_and_reads_the_answer() {
+        let (mut h, req) = start_deflate(DeflateConfig::default());
+        assert!(req.contains("\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, "));
+        let resp = response("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=10\r\n");
+        let outcome = h.receive(resp.as_bytes()).unwrap().unwrap();
+        let params = outcome.deflate.unwrap();
+        assert_eq!((params.client_max_window_bits, params.server_max_window_bits), (10, 15));
+        // Declined: no extension header, no compression.
+        let (mut h, _) = start_deflate(DeflateConfig::default());
+        assert_eq!(h.receive(response("").as_bytes()).unwrap().unwrap().deflate, None);
+        // Without an offer the request has no extension header at all.
+        assert!(!start(&[], &[]).1.contains("Extensions"));
+    }
+
+    #[test]
+    fn invalid_deflate_answers_fail_the_handshake_in_one_line() {
+        for (answer, names) in [
+            ("permessage-deflate; server_max_window_bits=7", "server_max_window_bits=7"),
+            ("permessage-deflate; server_max_window_bits=16", "server_max_window_bits=16"),
+            (
+                "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+                "server_no_context_takeover",
+            ),
+            ("permessage-deflate; x=1", "unknown parameter x"),
+            ("permessage-deflate; client_max_window_bits", "client_max_window_bits needs a value"),
+            ("permessage-deflate, permessage-deflate", "twice"),
+            ("x-other", "x-other"),
+            ("permessage-deflate; =", "Sec-WebSocket-Extensions"),
+        ] {
+            let (mut h, _) = start_deflate(DeflateConfig::default());
+            let err = h.receive(response(&format!("Sec-WebSocket-Extensions: {answer}\r\n")).as_bytes()).unwrap_err();
+            let line = err.to_string();
+            assert!(matches!(err, HandshakeError::InvalidExtensionResponse(_)), "{answer}: {line}");
+            assert!(line.contains(names) && !line.contains('\n'), "{answer}: {line}");
+        }
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub enum HandshakeError {
     UnexpectedProtocol(String),
     /// Client: the server answered with extensions we did not offer.
     UnexpectedExtensions(String),
+    /// Client: the server's permessage-deflate answer is invalid or was not asked for.
+    InvalidExtensionResponse(String),
     /// Server: the client offered none of the configured subprotocols.
     NoCommonProtocol(String),
     Timeout,
@@ -93,6 +95,7 @@ impl fmt::Display for HandshakeError {
             HandshakeError::UnexpectedExtensions(e) => {
                 write!(f, "server enabled extensions {e:?} that were not offered")
             }
+            HandshakeError::InvalidExtensionResponse(why) => f.write_str(why),
             HandshakeError::NoCommonProtocol(p) => {
                 write!(f, "client offered subprotocols {p:?}, none of them in supported_protocols")
             }

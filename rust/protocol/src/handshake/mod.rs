@@ -3,7 +3,7 @@
 mod accept_key;
 mod client;
 mod error;
-mod header_block;
+pub(crate) mod header_block;
 mod server;
 
 pub use accept_key::accept_key;

@@ -7,6 +7,7 @@ use base64::Engine;
 
 use super::header_block::{self, HeaderBlock};
 use super::{accept_key, HandshakeError, Headers};
+use crate::deflate::{self, DeflateConfig, DeflateParams};
 
 /// A valid WebSocket Upgrade request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,14 +111,38 @@ impl Request {
             .ok_or_else(|| HandshakeError::NoCommonProtocol(self.protocols.join(", ")))
     }
 
+    /// Answers the client's permessage-deflate offers: the agreed parameters and
+    /// the `Sec-WebSocket-Extensions` value to send, or `None` (declined: no
+    /// offer, or none this server can accept; never a handshake failure).
+    pub fn accept_deflate(&self, config: &DeflateConfig) -> Option<(DeflateParams, String)> {
+        let offers: Vec<&str> = header_block::values(&self.headers, "sec-websocket-extensions").collect();
+        if offers.is_empty() {
+            return None;
+        }
+        deflate::server_accept(&offers.join(","), config)
+    }
+
     /// The 101 response, with `extra_headers` lines appended as given.
     pub fn response(&self, protocol: Option<&str>, extra_headers: &[String]) -> Result<Vec<u8>, HandshakeError> {
+        self.response_with_extensions(protocol, None, extra_headers)
+    }
+
+    /// As `response`, with a `Sec-WebSocket-Extensions` line when `extensions` is given.
+    pub fn response_with_extensions(
+        &self,
+        protocol: Option<&str>,
+        extensions: Option<&str>,
+        extra_headers: &[String],
+    ) -> Result<Vec<u8>, HandshakeError> {
         let mut response = format!(
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n",
             accept_key(&self.key)
         );
         if let Some(protocol) = protocol {
             response.push_str(&format!("Sec-WebSocket-Protocol: {protocol}\r\n"));
+        }
+        if let Some(extensions) = extensions {
+            response.push_str(&format!("Sec-WebSocket-Extensions: {extensions}\r\n"));
         }
         for line in extra_headers {
             response.push_str(header_block::check_extra_header(line)?);
@@ -218,6 +243,26 @@ mod tests {
         let mut h = ServerHandshake::new(8192, Duration::from_secs(10));
         let tls_hello = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01];
         assert!(matches!(h.receive(&tls_hello), Err(HandshakeError::Malformed(_))));
+    }
+
+    #[test]
+    fn deflate_offers_are_accepted_or_declined_never_refused() {
+        let req = parse(&with("Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=20\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n")).unwrap().unwrap();
+        let (params, value) = req.accept_deflate(&DeflateConfig::default()).unwrap();
+        assert_eq!(value, "permessage-deflate");
+        assert_eq!(params, DeflateParams::default());
+        let response = String::from_utf8(req.response_with_extensions(None, Some(&value), &[]).unwrap()).unwrap();
+        assert!(response.ends_with("Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n"));
+        for bad in [
+            "permessage-deflate; server_max_window_bits=7",
+            "permessage-deflate; a; a",
+            "foo; =",
+            "permessage-deflate; client_max_window_bits=16",
+        ] {
+            let req = parse(&with(&format!("Sec-WebSocket-Extensions: {bad}\r\n"))).unwrap().unwrap();
+            assert_eq!(req.accept_deflate(&DeflateConfig::default()), None, "{bad}");
+        }
+        assert_eq!(parse(&with("")).unwrap().unwrap().accept_deflate(&DeflateConfig::default()), None);
     }
 
     #[test]
