@@ -45,6 +45,10 @@ func test_stream_disconnected_by_the_app_closes_without_engine_errors() -> void:
 	server.accept_stream(stream)
 	var open := func(): return client.get_ready_state() == Pair.OPEN and server.get_ready_state() == Pair.OPEN
 	check(await poll_until([client, server], open, 5.0), "open")
+	for i in 10:  # idle polls: ours then waits for the readiness watcher
+		client.poll()
+		server.poll()
+		await frame()
 	var errors := ErrorLog.new()
 	errors.install()
 	stream.disconnect_from_host()

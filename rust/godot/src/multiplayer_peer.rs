@@ -660,7 +660,8 @@ impl WebSocketMultiplayerPeer {
 
     fn accept_connections(&mut self, now: Duration) {
         let Some(listener) = self.listener.as_ref() else { return };
-        let config = self.peer_config();
+        // Built on the first connection taken: most polls take none.
+        let mut config = None;
         for _ in 0..ACCEPTS_PER_POLL {
             let Some(stream) = listener.accept() else { break };
             if self.refusing {
@@ -675,7 +676,8 @@ impl WebSocketMultiplayerPeer {
                     Err(_) => continue,
                 },
             };
-            let mut peer = WebSocketPeer::configured(&config);
+            let config = config.get_or_insert_with(|| self.peer_config());
+            let mut peer = WebSocketPeer::configured(config);
             peer.bind_mut().accept_owned(transport);
             let id = self.new_peer_id();
             self.pending.insert(id, (peer, now));

@@ -249,10 +249,15 @@ impl WebSocketPeer {
             return Error::ERR_INVALID_PARAMETER;
         };
         transport.set_no_delay(true);
-        self.remote = Some(transport.peer_addr()).map(|(host, port)| (GString::from(host.as_str()), port as i32));
-        let accept = ServerAccept::new(Transport::Stream(transport), &self.settings(), clock::now());
-        self.phase = Phase::Accepting(Box::new(accept));
+        self.start_accepting(Transport::Stream(transport));
         Error::OK
+    }
+
+    /// The server side of a new connection: waits for the client's handshake.
+    pub(crate) fn start_accepting(&mut self, transport: Transport) {
+        self.remote = Some(transport.peer_addr()).map(|(host, port)| (GString::from(host.as_str()), port as i32));
+        let accept = ServerAccept::new(transport, &self.settings(), clock::now());
+        self.phase = Phase::Accepting(Box::new(accept));
     }
 
     /// Sends `message` as one binary frame, or as text with `WRITE_MODE_TEXT`.

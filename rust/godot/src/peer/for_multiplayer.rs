@@ -5,8 +5,6 @@ use godot::global::Error;
 use godot::prelude::*;
 
 use super::{Phase, WebSocketPeer, Write};
-use crate::clock;
-use crate::server::ServerAccept;
 use crate::transport::Transport;
 
 /// The settings a multiplayer peer copies to every peer it creates (not the
@@ -38,9 +36,7 @@ impl WebSocketPeer {
     pub(crate) fn accept_owned(&mut self, transport: Transport) {
         self.reset_failure();
         self.clear();
-        self.remote = Some(transport.peer_addr()).map(|(host, port)| (GString::from(host.as_str()), port as i32));
-        let accept = ServerAccept::new(transport, &self.settings(), clock::now());
-        self.phase = Phase::Accepting(Box::new(accept));
+        self.start_accepting(transport);
     }
 
     /// The next received message, text or binary alike.

@@ -7,6 +7,8 @@ pub mod dns_cache;
 pub mod listener;
 #[cfg(target_os = "linux")]
 pub mod readiness;
+#[cfg(target_os = "linux")]
+pub mod socket_lookup;
 pub mod stream_peer;
 pub mod tcp_connect;
 pub mod tls;

@@ -28,6 +28,17 @@ pub struct StreamPeerTransport {
     stream: Gd<StreamPeer>,
     tcp: Gd<StreamPeerTcp>,
     tls: Option<Gd<StreamPeerTls>>,
+    /// Plain TCP only (TLS may hold decrypted input the socket no longer shows).
+    #[cfg(target_os = "linux")]
+    watch: Option<SocketWatch>,
+}
+
+/// The stream's socket, found by its addresses, in the idle-socket watcher.
+#[cfg(target_os = "linux")]
+struct SocketWatch {
+    /// Declared (so dropped) before the descriptor, as in `TcpTransport`.
+    registration: super::readiness::Registration,
+    _fd: std::os::fd::OwnedFd,
 }
 
 /// Whether the stream can carry bytes yet.
@@ -42,11 +53,37 @@ impl StreamPeerTransport {
     /// Accepts a `StreamPeerTCP`, or a `StreamPeerTLS` whose inner stream is one.
     pub fn new(stream: Gd<StreamPeer>) -> Option<StreamPeerTransport> {
         if let Ok(tcp) = stream.clone().try_cast::<StreamPeerTcp>() {
-            return Some(StreamPeerTransport { stream, tcp, tls: None });
+            return Some(StreamPeerTransport {
+                #[cfg(target_os = "linux")]
+                watch: Self::watch(&tcp),
+                stream,
+                tcp,
+                tls: None,
+            });
         }
         let tls = stream.clone().try_cast::<StreamPeerTls>().ok()?;
         let tcp = tls.get_stream()?.try_cast::<StreamPeerTcp>().ok()?;
-        Some(StreamPeerTransport { stream, tcp, tls: Some(tls) })
+        Some(StreamPeerTransport {
+            stream,
+            tcp,
+            tls: Some(tls),
+            #[cfg(target_os = "linux")]
+            watch: None,
+        })
+    }
+
+    /// A connected stream's socket, registered with the watcher; `None` (every poll
+    /// then reads) when it cannot be found or registered.
+    #[cfg(target_os = "linux")]
+    fn watch(tcp: &Gd<StreamPeerTcp>) -> Option<SocketWatch> {
+        if tcp.get_status() != TcpStatus::CONNECTED {
+            return None;
+        }
+        let ip: std::net::IpAddr = tcp.get_connected_host().to_string().parse().ok()?;
+        let remote = std::net::SocketAddr::new(ip, u16::try_from(tcp.get_connected_port()).ok()?);
+        let fd = super::socket_lookup::find_tcp_socket(remote, u16::try_from(tcp.get_local_port()).ok()?)?;
+        let registration = super::readiness::Registration::new(&fd)?;
+        Some(SocketWatch { registration, _fd: fd })
     }
 
     pub fn is_tls(&self) -> bool {
@@ -84,24 +121,19 @@ impl StreamPeerTransport {
             return ReadOutcome::Closed;
         }
         if self.tls.is_none() {
-            // Plain TCP: a small read first (the engine zero-fills the array it
-            // returns, so asking for 64 KiB costs 64 KiB of memset even when nothing
-            // waits). One recv says what waits, nothing, or the end; on an end or a
-            // reset the engine disconnects the stream, so no status poll (two more
-            // syscalls) is needed to notice a dropped connection.
-            let first = match self.partial_read(max.min(PROBE), sink) {
-                ReadOutcome::Data(n) if n == PROBE && max > PROBE => n,
-                outcome => return outcome,
-            };
-            // The probe was filled: read the rest that waits, up to `max`.
-            let available = self.stream.get_available_bytes();
-            if available <= 0 {
-                return ReadOutcome::Data(first);
+            #[cfg(target_os = "linux")]
+            if let Some(watch) = &mut self.watch {
+                // Idle and nothing arrived since: no engine call at all.
+                if !watch.registration.may_be_readable() {
+                    return ReadOutcome::WouldBlock;
+                }
             }
-            return match self.partial_read((available as usize).min(max - first), sink) {
-                ReadOutcome::Data(n) => ReadOutcome::Data(first + n),
-                _ => ReadOutcome::Data(first),
-            };
+            let outcome = self.read_plain(max, sink);
+            #[cfg(target_os = "linux")]
+            if let Some(watch) = &mut self.watch {
+                watch.registration.after_read(!matches!(outcome, ReadOutcome::WouldBlock));
+            }
+            return outcome;
         }
         // TLS decrypts inside poll().
         match self.readiness() {
@@ -114,6 +146,27 @@ impl StreamPeerTransport {
             return ReadOutcome::WouldBlock;
         }
         self.partial_read((available as usize).min(max), sink)
+    }
+
+    /// Plain TCP: a small read first (the engine zero-fills the array it returns, so
+    /// asking for 64 KiB costs 64 KiB of memset even when nothing waits). One recv
+    /// says what waits, nothing, or the end; on an end or a reset the engine
+    /// disconnects the stream, so no status poll (two more syscalls) is needed to
+    /// notice a dropped connection.
+    fn read_plain(&mut self, max: usize, sink: &mut dyn FnMut(&[u8])) -> ReadOutcome {
+        let first = match self.partial_read(max.min(PROBE), sink) {
+            ReadOutcome::Data(n) if n == PROBE && max > PROBE => n,
+            outcome => return outcome,
+        };
+        // The probe was filled: read the rest that waits, up to `max`.
+        let available = self.stream.get_available_bytes();
+        if available <= 0 {
+            return ReadOutcome::Data(first);
+        }
+        match self.partial_read((available as usize).min(max - first), sink) {
+            ReadOutcome::Data(n) => ReadOutcome::Data(first + n),
+            _ => ReadOutcome::Data(first),
+        }
     }
 
     /// One `get_partial_data` of up to `want` bytes, handed to `sink`.
@@ -169,6 +222,11 @@ impl StreamPeerTransport {
         match &mut self.tls {
             Some(tls) => tls.disconnect_from_stream(),
             None => self.tcp.disconnect_from_host(),
+        }
+        // Our copy of the descriptor would keep the connection open.
+        #[cfg(target_os = "linux")]
+        {
+            self.watch = None;
         }
     }
 }
