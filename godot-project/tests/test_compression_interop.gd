@@ -1,5 +1,6 @@
 # permessage-deflate against Python `websockets` (deflate by default) and Node
-# `ws` (perMessageDeflate: true), both ways: each side asserts from the handshake response that compression was
+# `ws` (perMessageDeflate: true), both ways, and headless Chromium (which always
+# offers it) as a client: each side asserts from the handshake response that compression was
 # negotiated, and text and binary messages of 0 B to 1 MiB echo back intact.
 extends "res://tests/test_case.gd"
 
@@ -8,7 +9,8 @@ const CLOSED := 3
 const SIZES := [0, 1, 125, 126, 200, 4096, 65535, 65536, 1 << 20]
 
 
-## Starts the Python or Node peer (tests/peers/deflate_peer.py, node/deflate_peer.js).
+## Starts the Python or Node peer (tests/peers/deflate_peer.py, node/deflate_peer.js), or
+## the Chromium client (node/chromium_client.js, which only takes the URL after "client").
 func _foreign_peer(kind: String, args: Array) -> Dictionary:
 	var peers := ProjectSettings.globalize_path("res://").path_join("../tests/peers").simplify_path()
 	var proc := {}
@@ -18,9 +20,15 @@ func _foreign_peer(kind: String, args: Array) -> Dictionary:
 			return {}
 		proc = OS.execute_with_pipe(python, [peers.path_join("deflate_peer.py")] + args)
 	else:
-		if not check(OS.get_environment("WS_NODE_MODULES") != "", "WS_NODE_MODULES names Node ws (tests/godot-tests provisions it)"):
+		if not check(OS.get_environment("WS_NODE_MODULES") != "", "WS_NODE_MODULES names the Node peers' packages (tests/godot-tests provisions them)"):
 			return {}
-		proc = OS.execute_with_pipe("node", [peers.path_join("node/deflate_peer.js")] + args)
+		if kind == "chromium":
+			var chromium := OS.get_environment("WS_CHROMIUM")
+			if not check(chromium != "", "WS_CHROMIUM names a Chromium (tests/godot-tests provisions it)"):
+				return {}
+			proc = OS.execute_with_pipe("node", [peers.path_join("node/chromium_client.js"), chromium, args[1]])
+		else:
+			proc = OS.execute_with_pipe("node", [peers.path_join("node/deflate_peer.js")] + args)
 	check(not proc.is_empty(), "%s peer started" % kind)
 	return proc
 
@@ -41,6 +49,11 @@ func test_node_client_to_our_server() -> void:
 	await _foreign_client_to_our_server("node")
 
 
+## A browser can only be a client.
+func test_chromium_client_to_our_server() -> void:
+	await _foreign_client_to_our_server("chromium")
+
+
 func test_our_client_to_python_server() -> void:
 	await _our_client_to_foreign_server("python")
 
@@ -55,7 +68,16 @@ func _foreign_client_to_our_server(kind: String) -> void:
 	var proc := _foreign_peer(kind, ["client", "ws://127.0.0.1:%d/" % tcp.get_local_port()])
 	if proc.is_empty():
 		return
-	await poll_until([], func(): return tcp.is_connection_available(), 10.0)
+	# Chromium takes seconds to start; a client that gave up says why in its lines.
+	var running := func(): return OS.is_process_running(proc["pid"])
+	await poll_until([], func(): return tcp.is_connection_available() or not running.call(), 90.0)
+	if not tcp.is_connection_available():
+		if running.call():
+			OS.kill(proc["pid"])
+			check(false, "the %s client connected within 90 s" % kind)
+		else:
+			check(false, "the %s client connected: %s" % [kind, _lines(proc)])
+		return
 	var server := _compressing_peer()
 	server.accept_stream(tcp.take_connection())
 	var done := await poll_until([server], func():
@@ -63,9 +85,11 @@ func _foreign_client_to_our_server(kind: String) -> void:
 			var data := server.get_packet()
 			var mode := RustWebSocketPeer.WRITE_MODE_TEXT if server.was_string_packet() else RustWebSocketPeer.WRITE_MODE_BINARY
 			check_eq(server.send(data, mode), OK, "echo sent")
-		return not OS.is_process_running(proc["pid"]), 60.0)
+		return not OS.is_process_running(proc["pid"]), 120.0)
 	check(done, "the %s client finished in time" % kind)
 	var lines := _lines(proc)
+	if kind == "chromium" and lines[0].begins_with("chromium "):
+		print("       ", lines[0])
 	check(lines.has("extensions permessage-deflate"), "%s saw compression accepted: %s" % [kind, lines])
 	check(lines.has("result passed=%d failed=0" % (SIZES.size() * 2)), "%s: every echo intact: %s" % [kind, lines])
 	await poll_until([server], func(): return server.get_ready_state() == CLOSED, 5.0)
@@ -108,6 +132,6 @@ static func _lines(proc: Dictionary) -> Array:
 	for i in 50:
 		var line := stdio.get_line()
 		out.append(line)
-		if line.begins_with("result") or stdio.eof_reached():
+		if line.begins_with("result") or line.begins_with("error") or stdio.eof_reached():
 			break
 	return out
