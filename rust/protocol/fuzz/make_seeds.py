@@ -8,6 +8,7 @@ inputs with [cfg, size0, size1, size2]; url inputs are plain text."""
 import os
 import shutil
 import struct
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEEDS = os.path.join(HERE, "seeds")
@@ -101,9 +102,38 @@ def url():
     }
 
 
+def deflate():
+    """[cfg, size0, size1, size2] + compressed frames (RSV1), as RFC 7692 sends them."""
+    def compressed(messages, wbits, reset):
+        c = zlib.compressobj(6, zlib.DEFLATED, -wbits)
+        out = []
+        for m in messages:
+            data = c.compress(m) + c.flush(zlib.Z_SYNC_FLUSH)
+            out.append(data[:-4])
+            if reset:
+                c = zlib.compressobj(6, zlib.DEFLATED, -wbits)
+        return out
+
+    def frames(payloads, key, opcode=0x1):
+        return b"".join(bytes([0xC0 | opcode, (0x80 if key else 0) | len(p)]) + (bytes(key) + mask(p, key) if key else p)
+                        for p in payloads if len(p) < 126)
+
+    text = [b'{"x": 1, "y": 2, "name": "player"}', b'{"x": 1, "y": 3, "name": "player"}', b"hello hello hello"]
+    key = b"\x37\xfa\x21\x3d"
+    seeds = {}
+    for wbits, reset in [(15, False), (15, True), (9, False)]:
+        cfg = (wbits - 8) | (8 if reset else 0) | 0x20  # cap 4096
+        payloads = compressed(text, wbits, reset)
+        seeds["client_w%d%s" % (wbits, "_reset" if reset else "")] = bytes([cfg, 0, 0, 0]) + frames(payloads, None)
+        seeds["server_w%d%s" % (wbits, "_reset" if reset else "")] = bytes([cfg | 0x40, 7, 0, 3]) + frames(payloads, key)
+    # A raw stream and the codec round trip on their own.
+    seeds["stream"] = bytes([0x27, 5, 9, 0]) + b"".join(compressed(text, 15, False))
+    return seeds
+
+
 def main():
     for target, seeds in [("frame_decoder", frame_decoder()), ("client_handshake", client_handshake()),
-                          ("server_handshake", server_handshake()), ("url", url())]:
+                          ("server_handshake", server_handshake()), ("url", url()), ("deflate", deflate())]:
         d = os.path.join(SEEDS, target)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
