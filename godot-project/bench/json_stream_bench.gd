@@ -45,9 +45,9 @@ func _init(owner) -> void:
 
 func declare() -> void:
 	bench._metric("json_state_s2c", "json", "JSON state stream server->client", "msg/s", "higher")
-	bench._metric("json_state_s2c_deflate", "json", "JSON state stream server->client, ours deflate", "msg/s", "higher")
+	bench._metric("json_state_s2c_deflate", "json", "JSON state stream server->client, ours with deflate", "msg/s", "higher")
 	bench._metric("json_state_wire", "json", "JSON state stream bytes on the wire", "B/msg", "lower")
-	bench._metric("json_state_wire_deflate", "json", "JSON state stream bytes on the wire, ours deflate", "B/msg", "lower")
+	bench._metric("json_state_wire_deflate", "json", "JSON state stream bytes on the wire, ours with deflate", "B/msg", "lower")
 
 
 ## Workload facts for bench.json's config.
