@@ -56,10 +56,12 @@ func describe() -> Dictionary:
 		return {}
 	var sizes: Array = update_bytes.map(func(b: PackedByteArray): return b.size())
 	sizes.sort()
+	@warning_ignore("integer_division")
+	var median: int = sizes[UPDATES / 2]
 	return {
 		"updates": UPDATES, "seed": SEED, "window": WINDOW, "payload_bytes": payload_bytes,
 		"mean_bytes": float(payload_bytes) / UPDATES, "min_bytes": sizes[0],
-		"median_bytes": sizes[UPDATES / 2], "max_bytes": sizes[-1],
+		"median_bytes": median, "max_bytes": sizes[-1],
 	}
 
 
