@@ -10,8 +10,8 @@
 #   --json=PATH      where the results go (default res://../reports/bench/bench.json);
 #                    res://, user://, absolute, or relative to the working directory
 #   --only=A,B       only the measurements whose key contains A or B (development aid;
-#                    keys: echo_32B_binary, stream_c2s_64KiB, poll_idle_1000, call_get_ready_state, memory,
-#                    connect_rate, wss_echo_64KiB, ...)
+#                    keys: echo_32B_binary, stream_c2s_64KiB, json_state_s2c_deflate, poll_idle_1000,
+#                    call_get_ready_state, memory, connect_rate, wss_echo_64KiB, ...)
 #   --duration=S     seconds per throughput / poll measurement (default 0.6, quick 0.2)
 #   --classes=A,B    only these classes (development aid, e.g. for strace; no ratios then)
 #
@@ -24,6 +24,9 @@
 #             outbound buffers on both peers.
 #   stream    64 KiB binary messages one way, the sender keeping its outbound buffer
 #             (4 MiB) full; the receiver checks every message's size.
+#   json      game-like JSON state updates (200 B-4 KiB text) server -> client, ours with
+#             and without permessage-deflate: msg/s, and TCP bytes per update through a
+#             counting relay (keys json_state_*); see bench/json_stream_bench.gd.
 #   poll      N idle OPEN pairs (default buffer sizes). With 1 pair: one poll() of the
 #             client peer alone (the usual game: one socket polled every frame). With 100
 #             and 1,000 pairs: one poll() of every peer, client and server side (the
@@ -54,6 +57,7 @@
 extends SceneTree
 
 const MultiplayerBench := preload("res://bench/multiplayer_bench.gd")
+const JsonStreamBench := preload("res://bench/json_stream_bench.gd")
 const OURS := "RustWebSocketPeer"
 const ENGINE := "WebSocketPeer"
 const CLASSES := [OURS, ENGINE]
@@ -92,6 +96,7 @@ var problems: PackedStringArray = []
 var tls_key: CryptoKey
 var tls_cert: X509Certificate
 var multiplayer_rows := MultiplayerBench.new(self)
+var json_rows := JsonStreamBench.new(self)
 
 
 func _initialize() -> void:
@@ -198,6 +203,7 @@ func _declare_metrics() -> void:
 				"msg/s" if size <= KIB else "MB/s", "higher", target)
 	_metric("stream_c2s_64KiB", "stream", "stream 64 KiB client->server", "MB/s", "higher")
 	_metric("stream_s2c_64KiB", "stream", "stream 64 KiB server->client", "MB/s", "higher")
+	json_rows.declare()
 	for n in idle_counts:
 		var what := "poll() 1 idle peer" if n == 1 else "poll() %d idle pairs (both sides)" % n
 		_metric("poll_idle_%d" % n, "poll", what, "us/round", "lower", 0.8 if n == 1 else 0.3 if n == 1000 else null)
@@ -253,6 +259,7 @@ func _round(classes: Array) -> void:
 			if not r.is_empty():
 				_record(key, cls, r.mb_per_s, r)
 				_progress(key, cls, "%s MB/s, %d msgs" % [_fmt(r.mb_per_s), r.messages])
+	json_rows.run_round(classes)
 	for n in idle_counts:
 		var key := "poll_idle_%d" % n
 		if not _wanted(key):
@@ -310,11 +317,13 @@ func _progress(key: String, cls: String, text: String) -> void:
 
 # --- peers -----------------------------------------------------------------------------------
 
-func _new_peer(cls: String, buffer := 0):
+func _new_peer(cls: String, buffer := 0, compression := false):
 	var peer = ClassDB.instantiate(cls)
 	if buffer > 0:
 		peer.inbound_buffer_size = buffer
 		peer.outbound_buffer_size = buffer
+	if compression:  # ours only: the engine's class has no compression
+		peer.compression_enabled = true
 	return peer
 
 
@@ -326,10 +335,12 @@ func _listen(tcp: TCPServer) -> int:
 	return tcp.get_local_port()
 
 
-## Opens one client/server pair of `cls` (optionally over TLS); [] on failure.
-func _open_pair(cls: String, tcp: TCPServer, url: String, buffer := 0, tls := false) -> Array:
-	var client = _new_peer(cls, buffer)
-	var server = _new_peer(cls, buffer)
+## Opens one client/server pair of `cls` (optionally over TLS, with compression on both
+## peers); `pump` is called in every wait (a relay between the two); [] on failure.
+func _open_pair(cls: String, tcp: TCPServer, url: String, buffer := 0, tls := false,
+		compression := false, pump := Callable()) -> Array:
+	var client = _new_peer(cls, buffer, compression)
+	var server = _new_peer(cls, buffer, compression)
 	var err: int
 	if tls:
 		err = client.connect_to_url(url, TLSOptions.client(tls_cert))
@@ -342,6 +353,8 @@ func _open_pair(cls: String, tcp: TCPServer, url: String, buffer := 0, tls := fa
 	var deadline := Time.get_ticks_msec() + 10000
 	while Time.get_ticks_msec() < deadline:
 		client.poll()
+		if pump.is_valid():
+			pump.call()
 		if not accepted and tcp.is_connection_available():
 			var stream: StreamPeer = tcp.take_connection()
 			if tls:
@@ -364,13 +377,13 @@ func _open_pair(cls: String, tcp: TCPServer, url: String, buffer := 0, tls := fa
 
 
 ## One open pair of `cls` with BIG_BUFFER buffers, over its own loopback listener; [] on failure.
-func _loopback_pair(cls: String, path: String, tls: bool) -> Array:
+func _loopback_pair(cls: String, path: String, tls: bool, compression := false) -> Array:
 	var tcp := TCPServer.new()
 	var port := _listen(tcp)
 	if port == 0:
 		return []
 	var url := ("wss://localhost:%d/%s" if tls else "ws://127.0.0.1:%d/%s") % [port, path]
-	var pair := _open_pair(cls, tcp, url, BIG_BUFFER, tls)
+	var pair := _open_pair(cls, tcp, url, BIG_BUFFER, tls, compression)
 	tcp.stop()
 	return pair
 
@@ -795,6 +808,7 @@ func _write_json(info: Dictionary, rows: Array, elapsed_s: float) -> void:
 			"rounds": rounds, "quick": quick, "seconds_per_measurement": duration_s, "only": only,
 			"big_buffer_bytes": BIG_BUFFER, "echo_window": "clamp(%d / size, %d, %d) messages" % [WINDOW_BYTES, MIN_WINDOW, MAX_WINDOW],
 			"idle_pairs": idle_counts, "connect_count": connect_count, "idle_open_batch": BATCH,
+			"json_state_stream": json_rows.describe(),
 		},
 		"ratio_note": "ratio = ours / engine. better=higher: ratio > 1 means ours is better; better=lower: ratio < 1 means ours is better.",
 		"results": rows,

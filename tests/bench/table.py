@@ -11,7 +11,7 @@ import sys
 def fmt(value, unit):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    if unit in ("msg/s", "conn/s") or abs(value) >= 1000:
+    if unit in ("msg/s", "conn/s", "B/msg") or abs(value) >= 1000:
         return f"{value:,.0f}"
     if abs(value) >= 100:
         return f"{value:,.1f}"

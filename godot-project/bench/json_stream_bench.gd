@@ -1,0 +1,236 @@
+# The JSON state stream rows of bench/bench.gd (keys json_state_*): a game server pushing
+# state updates to a client, RustWebSocketPeer with and without permessage-deflate
+# against the engine's WebSocketPeer (which has no compression), pairs of one class over
+# 127.0.0.1, BIG_BUFFER buffers.
+#
+# The updates: UPDATES JSON texts of 200 B-4 KiB from bench/game_state_stream.gd (seeded,
+# generated once per process; see there for the content and the size distribution),
+# sent in order with send_text(), over and over.
+#
+#   rate   server -> client, one way (the direction a game's state goes), at most WINDOW
+#          updates in flight; the client checks every update's bytes and text flag.
+#          Both peers are polled in one loop, so msg/s is the cost of both ends.
+#   wire   the UPDATES updates once, server -> client, through bench/byte_counting_relay.gd
+#          (a TCP relay in the same process): the TCP payload bytes the server wrote
+#          after the handshake, per update (frame headers included; the handshake and the
+#          close are not). The rate rows run without the relay.
+#
+# The deflate rows are ours with compression_enabled on both peers (the client's first
+# offer, context takeover both ways, is the one our server accepts) against the same
+# engine measurement as the plain rows. Ours without context takeover is not measured:
+# nothing a game can set makes our peers negotiate it with each other.
+extends RefCounted
+
+const GameStateStream := preload("res://bench/game_state_stream.gd")
+const ByteCountingRelay := preload("res://bench/byte_counting_relay.gd")
+
+const UPDATES := 1000
+const SEED := 20261202
+const WINDOW := 256
+## [rate key, wire key, compression on ours]
+const VARIANTS := [
+	["json_state_s2c", "json_state_wire", false],
+	["json_state_s2c_deflate", "json_state_wire_deflate", true],
+]
+
+var bench  # bench.gd (SceneTree): _metric, _record, _problem, _progress, _wanted, _loopback_pair, ...
+var updates := PackedStringArray()
+var update_bytes: Array[PackedByteArray] = []
+var payload_bytes := 0
+
+
+func _init(owner) -> void:
+	bench = owner
+
+
+func declare() -> void:
+	bench._metric("json_state_s2c", "json", "JSON state stream server->client", "msg/s", "higher")
+	bench._metric("json_state_s2c_deflate", "json", "JSON state stream server->client, ours with deflate", "msg/s", "higher")
+	bench._metric("json_state_wire", "json", "JSON state stream bytes on the wire", "B/msg", "lower")
+	bench._metric("json_state_wire_deflate", "json", "JSON state stream bytes on the wire, ours with deflate", "B/msg", "lower")
+
+
+## Workload facts for bench.json's config.
+func describe() -> Dictionary:
+	if updates.is_empty():
+		return {}
+	var sizes: Array = update_bytes.map(func(b: PackedByteArray): return b.size())
+	sizes.sort()
+	@warning_ignore("integer_division")
+	var median: int = sizes[UPDATES / 2]
+	return {
+		"updates": UPDATES, "seed": SEED, "window": WINDOW, "payload_bytes": payload_bytes,
+		"mean_bytes": float(payload_bytes) / UPDATES, "min_bytes": sizes[0],
+		"median_bytes": median, "max_bytes": sizes[-1],
+	}
+
+
+func run_round(classes: Array) -> void:
+	var wanted := VARIANTS.filter(func(v): return bench._wanted(v[0]) or bench._wanted(v[1]))
+	if wanted.is_empty():
+		return
+	_ensure_updates()
+	for cls in classes:
+		if cls == bench.ENGINE:
+			# One measurement, the engine's column of every variant wanted.
+			var want_rate := wanted.any(func(v): return bench._wanted(v[0]))
+			var want_wire := wanted.any(func(v): return bench._wanted(v[1]))
+			var rate := _measure_rate(cls, false) if want_rate else {}
+			var wire := _measure_wire(cls, false) if want_wire else {}
+			for v in wanted:
+				_record(v, cls, rate, wire)
+		else:
+			for v in wanted:
+				var rate := _measure_rate(cls, v[2]) if bench._wanted(v[0]) else {}
+				var wire := _measure_wire(cls, v[2]) if bench._wanted(v[1]) else {}
+				_record(v, cls, rate, wire)
+
+
+func _record(variant: Array, cls: String, rate: Dictionary, wire: Dictionary) -> void:
+	if bench._wanted(variant[0]) and not rate.is_empty():
+		bench._record(variant[0], cls, rate.msgs_per_s, rate)
+		bench._progress(variant[0], cls, "%s msg/s, %s MB/s of JSON, %d msgs" % [
+			bench._fmt(rate.msgs_per_s), bench._fmt(rate.mb_per_s), rate.messages])
+	if bench._wanted(variant[1]) and not wire.is_empty():
+		bench._record(variant[1], cls, wire.bytes_per_msg, wire)
+		bench._progress(variant[1], cls, "%s B/msg on the wire (JSON %s B/msg), %d B in %d msgs" % [
+			bench._fmt(wire.bytes_per_msg), bench._fmt(wire.payload_bytes_per_msg), wire.wire_bytes, wire.messages])
+
+
+func _ensure_updates() -> void:
+	if not updates.is_empty():
+		return
+	updates = GameStateStream.new(SEED).updates(UPDATES)
+	for text in updates:
+		var bytes := text.to_utf8_buffer()
+		update_bytes.append(bytes)
+		payload_bytes += bytes.size()
+
+
+# --- messages per second ---------------------------------------------------------------------
+
+func _measure_rate(cls: String, compression: bool) -> Dictionary:
+	var label := "%s%s" % [cls, " deflate" if compression else ""]
+	var pair: Array = bench._loopback_pair(cls, "json", false, compression)
+	if pair.is_empty():
+		return {}
+	var receiver = pair[0]
+	var sender = pair[1]
+	var sent := 0
+	var got := 0
+	var got_bytes := 0
+	var bad := 0
+	var stopping := false
+	var broken := ""
+	var t0 := Time.get_ticks_usec()
+	var stop_at := t0 + int(bench.duration_s * 1e6)
+	var hard_stop := stop_at + 15 * 1000000
+	while true:
+		sender.poll()
+		receiver.poll()
+		while receiver.get_available_packet_count() > 0:
+			var msg: PackedByteArray = receiver.get_packet()
+			if not receiver.was_string_packet() or msg != update_bytes[got % UPDATES]:
+				bad += 1
+			got_bytes += msg.size()
+			got += 1
+		var now := Time.get_ticks_usec()
+		if not stopping and now >= stop_at:
+			stopping = true
+		if not stopping:
+			while sent - got < WINDOW:
+				var err: int = sender.send_text(updates[sent % UPDATES])
+				if err != OK:
+					broken = "send_text failed: %s" % error_string(err)
+					break
+				sent += 1
+		elif got >= sent:
+			break
+		if broken == "" and (sender.get_ready_state() != bench.STATE_OPEN or receiver.get_ready_state() != bench.STATE_OPEN):
+			broken = "connection left OPEN (sender state %d, receiver state %d)" % [
+				sender.get_ready_state(), receiver.get_ready_state()]
+		if broken != "":
+			break
+		if now > hard_stop:
+			broken = "stalled: %d of %d updates after %.1f s" % [got, sent, (now - t0) / 1e6]
+			break
+	var elapsed := (Time.get_ticks_usec() - t0) / 1e6
+	bench._close_pair(pair)
+	if broken != "":
+		bench._problem("JSON stream %s: %s" % [label, broken])
+		return {}
+	if bad > 0:
+		bench._problem("JSON stream %s: %d of %d updates arrived changed or as binary" % [label, bad, got])
+	return {"msgs_per_s": got / elapsed, "mb_per_s": got_bytes / elapsed / 1e6, "messages": got, "seconds": elapsed, "bad": bad}
+
+
+# --- bytes on the wire -----------------------------------------------------------------------
+
+func _measure_wire(cls: String, compression: bool) -> Dictionary:
+	var label := "%s%s" % [cls, " deflate" if compression else ""]
+	var tcp := TCPServer.new()
+	var port: int = bench._listen(tcp)
+	if port == 0:
+		return {}
+	var relay := ByteCountingRelay.new(port)
+	var relay_port := relay.listen()
+	if relay_port == 0:
+		bench._problem("JSON stream wire %s: the relay cannot listen" % label)
+		return {}
+	var pair: Array = bench._open_pair(cls, tcp, "ws://127.0.0.1:%d/json" % relay_port, bench.BIG_BUFFER, false,
+		compression, relay.pump)
+	tcp.stop()
+	if pair.is_empty():
+		relay.close()
+		return {}
+	var receiver = pair[0]
+	var sender = pair[1]
+	# Both OPEN: the request and the response have passed the relay, nothing else has.
+	var handshake_up := relay.client_to_server
+	var handshake_down := relay.server_to_client
+	var agreed := relay.response_head().containsn("permessage-deflate")
+	var sent := 0
+	var got := 0
+	var bad := 0
+	var broken := ""
+	var deadline := Time.get_ticks_msec() + 30000
+	while got < UPDATES:
+		sender.poll()
+		relay.pump()
+		receiver.poll()
+		while receiver.get_available_packet_count() > 0:
+			var msg: PackedByteArray = receiver.get_packet()
+			if not receiver.was_string_packet() or msg != update_bytes[got % UPDATES]:
+				bad += 1
+			got += 1
+		while sent < UPDATES and sent - got < WINDOW:
+			var err: int = sender.send_text(updates[sent])
+			if err != OK:
+				broken = "send_text failed: %s" % error_string(err)
+				break
+			sent += 1
+		if broken == "" and (sender.get_ready_state() != bench.STATE_OPEN or receiver.get_ready_state() != bench.STATE_OPEN):
+			broken = "connection left OPEN (sender state %d, receiver state %d)" % [
+				sender.get_ready_state(), receiver.get_ready_state()]
+		if broken == "" and Time.get_ticks_msec() > deadline:
+			broken = "stalled: %d of %d updates after 30 s" % [got, sent]
+		if broken != "":
+			break
+	# Every byte of the last update has passed the relay once the client has it.
+	var wire_bytes := relay.server_to_client - handshake_down
+	var upstream_bytes := relay.client_to_server - handshake_up
+	bench._close_pair(pair)
+	relay.close()
+	if broken != "":
+		bench._problem("JSON stream wire %s: %s" % [label, broken])
+		return {}
+	if bad > 0:
+		bench._problem("JSON stream wire %s: %d of %d updates arrived changed or as binary" % [label, bad, got])
+	if agreed != compression:
+		bench._problem("JSON stream wire %s: permessage-deflate %s in the response" % [label, "agreed" if agreed else "missing"])
+	return {
+		"bytes_per_msg": float(wire_bytes) / UPDATES, "payload_bytes_per_msg": float(payload_bytes) / UPDATES,
+		"wire_bytes": wire_bytes, "payload_bytes": payload_bytes, "messages": UPDATES,
+		"handshake_bytes": {"client_to_server": handshake_up, "server_to_client": handshake_down},
+		"client_to_server_bytes_after_handshake": upstream_bytes, "deflate_agreed": agreed, "bad": bad,
+	}
