@@ -2,62 +2,68 @@
 //! from `accept_stream` can be watched for input (readiness.rs) instead of asking
 //! the engine to read, which costs a `recv` and two engine arrays on every poll.
 //!
-//! Godot does not expose a stream's descriptor, but the kernel names each connected
-//! TCP socket by its addresses: the process's descriptors are searched for the one
-//! whose remote address and local port are the stream's. The match is duplicated,
-//! so the copy stays ours even if the engine closes its descriptor and the number
-//! is reused, and checked again on the copy. Only used for reading readiness: all
-//! reads and writes still go through the engine stream.
+//! Godot does not expose a stream's descriptor, and an accepted stream does not
+//! know its local port (`get_local_port()` reads 0), but the kernel names each
+//! connected socket by its remote address: the process's descriptors are searched
+//! for the sockets connected to the stream's remote address. Exactly one socket
+//! must match: two (the same remote address and port connected to two of our
+//! ports, which a NAT can produce) means no watching, as does a process with more
+//! descriptors than `MAX_SEARCHED`. The match is duplicated, so the copy stays ours
+//! even if the engine closes its descriptor and the number is reused, and checked
+//! again on the copy. Only readiness is read from it: all reads and writes still go
+//! through the engine stream.
 
-use std::cell::Cell;
 use std::net::SocketAddr;
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::fs::MetadataExt;
 
 use socket2::{SockRef, Type};
 
-/// Descriptors above the last one found that are tried before a full search:
-/// connections accepted one after another get the next free numbers.
-const NEAR_LAST: RawFd = 16;
+/// Searching costs a syscall per descriptor: past this many, every poll reads.
+const MAX_SEARCHED: usize = 4096;
 
-thread_local! {
-    static LAST_FOUND: Cell<RawFd> = const { Cell::new(-1) };
-}
-
-/// A descriptor of our own for the connected TCP socket with this remote address
-/// and local port, or `None` when there is none, or it cannot be told apart.
-pub fn find_tcp_socket(remote: SocketAddr, local_port: u16) -> Option<OwnedFd> {
-    let last = LAST_FOUND.get();
-    let near = (last >= 0).then(|| (last + 1..=last + NEAR_LAST).chain(std::iter::once(last)));
-    let found = near.and_then(|mut fds| fds.find(|&fd| matches(fd, remote, local_port))).or_else(|| {
-        // Highest numbers first: a new connection usually has one of them.
-        let mut fds: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
-            .ok()?
-            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
-            .collect();
-        fds.sort_unstable_by(|a, b| b.cmp(a));
-        fds.into_iter().find(|&fd| matches(fd, remote, local_port))
-    })?;
-    // SAFETY: `found` was open a moment ago; if it has been closed since, the
-    // duplicate fails (EBADF), and if the number was reused, the check below fails.
-    let copy = unsafe { BorrowedFd::borrow_raw(found) }.try_clone_to_owned().ok()?;
-    let sock = SockRef::from(&copy);
-    let same = sock.r#type().ok() == Some(Type::STREAM)
-        && sock.peer_addr().ok().and_then(|a| a.as_socket()).map(canonical) == Some(canonical(remote))
-        && sock.local_addr().ok().and_then(|a| a.as_socket()).map(|a| a.port()) == Some(local_port);
-    if !same {
+/// A descriptor of our own for the one connected TCP socket whose remote end is
+/// `remote`, or `None` when there is none or more than one.
+pub fn find_tcp_socket(remote: SocketAddr) -> Option<OwnedFd> {
+    let remote = canonical(remote);
+    let fds: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
+        .ok()?
+        .take(MAX_SEARCHED + 1)
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    if fds.len() > MAX_SEARCHED {
         return None;
     }
-    LAST_FOUND.set(found);
-    Some(copy)
+    let mut found: Option<(RawFd, u64)> = None;
+    for fd in fds {
+        if !connected_to(fd, remote) {
+            continue;
+        }
+        let inode = std::fs::metadata(format!("/proc/self/fd/{fd}")).ok()?.ino();
+        match found {
+            // Another descriptor of the same socket (a copy of ours, or the app's).
+            Some((_, seen)) if seen == inode => {}
+            Some(_) => return None,
+            None => found = Some((fd, inode)),
+        }
+    }
+    let (fd, inode) = found?;
+    // SAFETY: `fd` was open a moment ago; if it has been closed since, the
+    // duplicate fails (EBADF), and if the number was reused, the check below fails.
+    let copy = unsafe { BorrowedFd::borrow_raw(fd) }.try_clone_to_owned().ok()?;
+    let same = std::fs::metadata(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&copy)))
+        .is_ok_and(|m| m.ino() == inode);
+    same.then_some(copy)
 }
 
-fn matches(fd: RawFd, remote: SocketAddr, local_port: u16) -> bool {
-    // SAFETY: only queried (getpeername, getsockname); a descriptor that is not
+/// Whether `fd` is a connected TCP socket whose remote end is `remote`.
+fn connected_to(fd: RawFd, remote: SocketAddr) -> bool {
+    // SAFETY: only queried (getpeername, getsockopt); a descriptor that is not
     // open or not a socket makes the call fail, which is a non-match.
     let fd = unsafe { BorrowedFd::borrow_raw(fd) };
     let sock = SockRef::from(&fd);
-    sock.peer_addr().ok().and_then(|a| a.as_socket()).map(canonical) == Some(canonical(remote))
-        && sock.local_addr().ok().and_then(|a| a.as_socket()).map(|a| a.port()) == Some(local_port)
+    sock.peer_addr().ok().and_then(|a| a.as_socket()).map(canonical) == Some(remote)
+        && sock.r#type().ok() == Some(Type::STREAM)
 }
 
 /// IPv4 clients of a dual-stack socket appear as `::ffff:a.b.c.d`.
@@ -71,15 +77,8 @@ mod tests {
     use std::net::{TcpListener, TcpStream};
     use std::os::fd::AsRawFd;
 
-    fn same_socket(a: &OwnedFd, b: &impl AsRawFd) -> bool {
-        // Two descriptors of one socket share its inode.
-        let inode = |fd: RawFd| {
-            std::fs::metadata(format!("/proc/self/fd/{fd}")).map(|m| {
-                use std::os::unix::fs::MetadataExt;
-                m.ino()
-            })
-        };
-        inode(a.as_raw_fd()).unwrap() == inode(b.as_raw_fd()).unwrap()
+    fn inode(fd: &impl AsRawFd) -> u64 {
+        std::fs::metadata(format!("/proc/self/fd/{}", fd.as_raw_fd())).unwrap().ino()
     }
 
     #[test]
@@ -93,29 +92,48 @@ mod tests {
             pairs.push((client, server));
         }
         for (client, server) in &pairs {
-            let found = find_tcp_socket(client.local_addr().unwrap(), port).expect("server socket found");
-            assert!(same_socket(&found, server));
-            assert!(!same_socket(&found, client));
-            // And the client side by its own addresses.
-            let found = find_tcp_socket(server.local_addr().unwrap(), client.local_addr().unwrap().port()).unwrap();
-            assert!(same_socket(&found, client));
+            let found = find_tcp_socket(client.local_addr().unwrap()).expect("server socket found");
+            assert_eq!(inode(&found), inode(server));
+            assert_ne!(inode(&found), inode(client));
+            // A second search finds the same socket, now with two descriptors.
+            let again = find_tcp_socket(client.local_addr().unwrap()).expect("found again");
+            assert_eq!(inode(&again), inode(server));
         }
     }
 
     #[test]
-    fn the_copy_outlives_the_original_and_nothing_else_matches() {
+    fn the_copy_outlives_the_original_and_a_closed_socket_is_not_found() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let client = TcpStream::connect(("127.0.0.1", port)).unwrap();
         let (server, _) = listener.accept().unwrap();
         let remote = client.local_addr().unwrap();
-        let found = find_tcp_socket(remote, port).unwrap();
+        let found = find_tcp_socket(remote).unwrap();
         drop(server);
         // Still the connection: the copy keeps the socket open.
-        let sock = SockRef::from(&found);
-        assert_eq!(sock.peer_addr().unwrap().as_socket(), Some(remote));
+        assert_eq!(SockRef::from(&found).peer_addr().unwrap().as_socket(), Some(remote));
         drop(found);
-        assert!(find_tcp_socket(remote, port).is_none(), "closed connection no longer found");
-        assert!(find_tcp_socket("127.0.0.1:1".parse().unwrap(), port).is_none());
+        assert!(find_tcp_socket(remote).is_none(), "closed connection no longer found");
+        assert!(find_tcp_socket("127.0.0.1:1".parse().unwrap()).is_none());
+    }
+
+    #[test]
+    fn two_sockets_with_the_same_remote_end_are_not_told_apart() {
+        // One client port connected to two listeners (SO_REUSEADDR on the client's
+        // port), as a NAT can make two clients look.
+        let a = TcpListener::bind("127.0.0.1:0").unwrap();
+        let b = TcpListener::bind("127.0.0.1:0").unwrap();
+        let first = socket2::Socket::new(socket2::Domain::IPV4, Type::STREAM, None).unwrap();
+        first.set_reuse_address(true).unwrap();
+        first.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into()).unwrap();
+        let local = first.local_addr().unwrap().as_socket().unwrap();
+        first.connect(&a.local_addr().unwrap().into()).unwrap();
+        let second = socket2::Socket::new(socket2::Domain::IPV4, Type::STREAM, None).unwrap();
+        second.set_reuse_address(true).unwrap();
+        second.bind(&local.into()).unwrap();
+        second.connect(&b.local_addr().unwrap().into()).unwrap();
+        let (_sa, _) = a.accept().unwrap();
+        let (_sb, _) = b.accept().unwrap();
+        assert!(find_tcp_socket(local).is_none(), "ambiguous remote end: no socket");
     }
 }

@@ -81,7 +81,7 @@ impl StreamPeerTransport {
         }
         let ip: std::net::IpAddr = tcp.get_connected_host().to_string().parse().ok()?;
         let remote = std::net::SocketAddr::new(ip, u16::try_from(tcp.get_connected_port()).ok()?);
-        let fd = super::socket_lookup::find_tcp_socket(remote, u16::try_from(tcp.get_local_port()).ok()?)?;
+        let fd = super::socket_lookup::find_tcp_socket(remote)?;
         let registration = super::readiness::Registration::new(&fd)?;
         Some(SocketWatch { registration, _fd: fd })
     }
