@@ -92,9 +92,69 @@ fn encode(c: &mut Criterion) {
     group.finish();
 }
 
+/// A game state update of about 1.3 KB of JSON (the size of the Godot bench's median).
+fn state_update(n: usize) -> Vec<u8> {
+    let entities: Vec<String> = (0..12)
+        .map(|i| {
+            let id = (n * 7 + i * 13) % 64;
+            format!(
+                r#"{{"id":{id},"pos":[{:.2},{:.2},{:.2}],"vel":[{:.2},0.0,{:.2}],"hp":{},"state":"{}"}}"#,
+                (n * 31 + i * 17) as f32 * 0.37 % 500.0,
+                1.5,
+                (n * 13 + i * 29) as f32 * 0.71 % 500.0,
+                (i as f32 - 6.0) * 0.25,
+                (n % 5) as f32 * 0.5,
+                100 - (n + i) % 100,
+                ["idle", "run", "jump", "attack"][(n + i) % 4]
+            )
+        })
+        .collect();
+    format!(r#"{{"tick":{n},"entities":[{}]}}"#, entities.join(",")).into_bytes()
+}
+
+fn deflate(c: &mut Criterion) {
+    use ws_protocol::deflate::{MessageCompressor, MessageInflater};
+    let updates: Vec<Vec<u8>> = (0..64).map(state_update).collect();
+    let total: usize = updates.iter().map(Vec::len).sum();
+    let mut group = c.benchmark_group("deflate");
+    group.throughput(Throughput::Bytes(total as u64));
+    for (name, no_context_takeover) in [("context takeover", false), ("no context takeover", true)] {
+        let mut compressor = MessageCompressor::new(15, no_context_takeover);
+        group.bench_function(format!("compress 64 state updates, {name}"), |b| {
+            b.iter(|| {
+                let mut wire = Vec::with_capacity(2048);
+                for update in &updates {
+                    wire.clear();
+                    compressor.compress(black_box(update), &mut wire);
+                }
+            })
+        });
+        let mut sender = MessageCompressor::new(15, no_context_takeover);
+        let compressed: Vec<Vec<u8>> = updates
+            .iter()
+            .map(|u| {
+                let mut wire = Vec::new();
+                sender.compress(u, &mut wire);
+                wire
+            })
+            .collect();
+        group.bench_function(format!("inflate 64 state updates, {name}"), |b| {
+            b.iter(|| {
+                let mut inflater = MessageInflater::new(15, no_context_takeover);
+                for wire in &compressed {
+                    let mut out = Vec::new();
+                    inflater.inflate(black_box(wire), &mut out, 1 << 20).unwrap();
+                    inflater.finish(&mut out, 1 << 20).unwrap();
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = mask, utf8, decode, encode
+    targets = mask, utf8, decode, encode, deflate
 }
 criterion_main!(benches);
