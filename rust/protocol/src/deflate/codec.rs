@@ -114,7 +114,8 @@ impl MessageInflater {
     }
 
     /// Inflates `input` (a piece of the compressed payload) onto `out`, which
-    /// never grows past `cap` bytes of content (capacity at most `cap + 1`).
+    /// never grows past `cap` bytes of content (capacity at most `cap + 1`); when
+    /// refusing with `TooBig` it may hold `cap + 1`, the byte that showed it.
     pub fn inflate(&mut self, input: &[u8], out: &mut Vec<u8>, cap: usize) -> Result<(), InflateError> {
         let bits = zlib_bits(self.window_bits);
         let state = self.state.get_or_insert_with(|| Box::new(Decompress::new_with_window_bits(false, bits)));
