@@ -8,24 +8,16 @@ use ws_protocol::{Connection, Limits, Message, OpCode, ProtocolError, Role, Send
 
 const T0: Duration = Duration::ZERO;
 
+#[path = "common/pump.rs"]
+mod pump;
+use pump::pump;
+
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
 fn pair(limits: Limits) -> (Connection, Connection) {
     (Connection::new(Role::Client, limits.clone(), T0, [7; 32]), Connection::new(Role::Server, limits, T0, [0; 32]))
-}
-
-/// Moves everything `from` has to write into `to`.
-fn pump(from: &mut Connection, to: &mut Connection) {
-    loop {
-        let out = from.pending_output().to_vec();
-        if out.is_empty() {
-            return;
-        }
-        from.consume_output(out.len());
-        to.receive(&out, T0);
-    }
 }
 
 fn take_output(conn: &mut Connection) -> Vec<u8> {

@@ -10,6 +10,10 @@ use ws_protocol::{ClientHandshake, Connection, Limits, Message, OpCode, Role, St
 
 const T0: Duration = Duration::ZERO;
 
+#[path = "common/pump.rs"]
+mod pump;
+use pump::pump;
+
 fn limits() -> Limits {
     Limits {
         max_message_size: 2 << 20,
@@ -36,19 +40,6 @@ fn negotiated(client: DeflateConfig, server: DeflateConfig, limits: Limits) -> (
     c.enable_deflate(client_params);
     s.enable_deflate(server_params);
     (c, s, client_params)
-}
-
-fn pump(from: &mut Connection, to: &mut Connection) -> usize {
-    let mut moved = 0;
-    loop {
-        let out = from.pending_output().to_vec();
-        if out.is_empty() {
-            return moved;
-        }
-        moved += out.len();
-        from.consume_output(out.len());
-        to.receive(&out, T0);
-    }
 }
 
 fn drain(conn: &mut Connection) -> Vec<Message> {

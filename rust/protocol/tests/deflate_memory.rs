@@ -12,21 +12,14 @@ use ws_protocol::{Connection, Limits, Role};
 mod counting_alloc;
 use counting_alloc::{Counting, CURRENT};
 
+#[path = "common/pump.rs"]
+mod pump;
+use pump::pump;
+
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
 const PAIRS: usize = 100;
-
-fn pump(from: &mut Connection, to: &mut Connection) {
-    loop {
-        let out = from.pending_output().to_vec();
-        if out.is_empty() {
-            return;
-        }
-        from.consume_output(out.len());
-        to.receive(&out, Duration::ZERO);
-    }
-}
 
 /// Bytes held per idle peer once every pair exchanged one 4 KiB JSON message each way.
 fn bytes_per_idle_peer(deflate: Option<DeflateParams>) -> usize {
