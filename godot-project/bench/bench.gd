@@ -479,10 +479,40 @@ func _measure_stream(cls: String, size: int, c2s: bool) -> Dictionary:
 	payload.resize(size)
 	payload.fill(0x62)
 	var label := "%s %s" % [cls, "client->server" if c2s else "server->client"]
+	var stats := {"bad": 0}
+	var fill := func(to, _sent: int, _got: int):
+		var n := 0
+		while to.get_current_outbound_buffered_amount() + size <= BIG_BUFFER:
+			var err: int = to.send(payload)
+			if err != OK:
+				return "send failed: %s" % error_string(err)
+			n += 1
+		return n
+	var drain := func(from, _got: int) -> int:
+		var n := 0
+		while from.get_available_packet_count() > 0:
+			var msg: PackedByteArray = from.get_packet()
+			if msg.size() != size or from.was_string_packet():
+				stats.bad += 1
+			n += 1
+		return n
+	var run := _stream_loop(sender, receiver, fill, drain, "messages")
+	_close_pair(pair)
+	if run.broken != "":
+		_problem("stream %s: %s" % [label, run.broken])
+		return {}
+	if stats.bad > 0:
+		_problem("stream %s: %d of %d messages had the wrong size or type" % [label, stats.bad, run.got])
+	return {"mb_per_s": run.got * size / run.seconds / 1e6, "messages": run.got, "seconds": run.seconds, "bad": stats.bad}
 
+
+## The loop of the one-way stream workloads: both peers polled in turn, `fill.call(sender,
+## sent, got)` sends what fits and returns how many it sent (or an error text), `drain.call(
+## receiver, got)` reads what arrived and returns how many; for duration_s, then until every
+## message sent has arrived. Returns got, sent, seconds and broken ("" when all went well).
+func _stream_loop(sender, receiver, fill: Callable, drain: Callable, unit: String) -> Dictionary:
 	var sent := 0
 	var got := 0
-	var bad := 0
 	var stopping := false
 	var broken := ""
 	var t0 := Time.get_ticks_usec()
@@ -491,21 +521,16 @@ func _measure_stream(cls: String, size: int, c2s: bool) -> Dictionary:
 	while true:
 		sender.poll()
 		receiver.poll()
-		while receiver.get_available_packet_count() > 0:
-			var msg: PackedByteArray = receiver.get_packet()
-			if msg.size() != size or receiver.was_string_packet():
-				bad += 1
-			got += 1
+		got += drain.call(receiver, got)
 		var now := Time.get_ticks_usec()
 		if not stopping and now >= stop_at:
 			stopping = true
 		if not stopping:
-			while sender.get_current_outbound_buffered_amount() + size <= BIG_BUFFER:
-				var err: int = sender.send(payload)
-				if err != OK:
-					broken = "send failed: %s" % error_string(err)
-					break
-				sent += 1
+			var filled = fill.call(sender, sent, got)
+			if filled is String:
+				broken = filled
+			else:
+				sent += filled
 		elif got >= sent:
 			break
 		if broken == "" and (sender.get_ready_state() != STATE_OPEN or receiver.get_ready_state() != STATE_OPEN):
@@ -514,16 +539,9 @@ func _measure_stream(cls: String, size: int, c2s: bool) -> Dictionary:
 		if broken != "":
 			break
 		if now > hard_stop:
-			broken = "stalled: %d of %d messages after %.1f s" % [got, sent, (now - t0) / 1e6]
+			broken = "stalled: %d of %d %s after %.1f s" % [got, sent, unit, (now - t0) / 1e6]
 			break
-	var elapsed := (Time.get_ticks_usec() - t0) / 1e6
-	_close_pair(pair)
-	if broken != "":
-		_problem("stream %s: %s" % [label, broken])
-		return {}
-	if bad > 0:
-		_problem("stream %s: %d of %d messages had the wrong size or type" % [label, bad, got])
-	return {"mb_per_s": got * size / elapsed / 1e6, "messages": got, "seconds": elapsed, "bad": bad}
+	return {"got": got, "sent": sent, "seconds": (Time.get_ticks_usec() - t0) / 1e6, "broken": broken}
 
 
 # --- idle peers: poll() cost and memory --------------------------------------------------------

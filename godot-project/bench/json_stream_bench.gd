@@ -114,54 +114,41 @@ func _measure_rate(cls: String, compression: bool) -> Dictionary:
 	var pair: Array = bench._loopback_pair(cls, "json", false, compression)
 	if pair.is_empty():
 		return {}
-	var receiver = pair[0]
-	var sender = pair[1]
-	var sent := 0
-	var got := 0
-	var got_bytes := 0
-	var bad := 0
-	var stopping := false
-	var broken := ""
-	var t0 := Time.get_ticks_usec()
-	var stop_at := t0 + int(bench.duration_s * 1e6)
-	var hard_stop := stop_at + 15 * 1000000
-	while true:
-		sender.poll()
-		receiver.poll()
-		while receiver.get_available_packet_count() > 0:
-			var msg: PackedByteArray = receiver.get_packet()
-			if not receiver.was_string_packet() or msg != update_bytes[got % UPDATES]:
-				bad += 1
-			got_bytes += msg.size()
-			got += 1
-		var now := Time.get_ticks_usec()
-		if not stopping and now >= stop_at:
-			stopping = true
-		if not stopping:
-			while sent - got < WINDOW:
-				var err: int = sender.send_text(updates[sent % UPDATES])
-				if err != OK:
-					broken = "send_text failed: %s" % error_string(err)
-					break
-				sent += 1
-		elif got >= sent:
-			break
-		if broken == "" and (sender.get_ready_state() != bench.STATE_OPEN or receiver.get_ready_state() != bench.STATE_OPEN):
-			broken = "connection left OPEN (sender state %d, receiver state %d)" % [
-				sender.get_ready_state(), receiver.get_ready_state()]
-		if broken != "":
-			break
-		if now > hard_stop:
-			broken = "stalled: %d of %d updates after %.1f s" % [got, sent, (now - t0) / 1e6]
-			break
-	var elapsed := (Time.get_ticks_usec() - t0) / 1e6
+	var stats := {"bad": 0, "bytes": 0}
+	var run: Dictionary = bench._stream_loop(pair[1], pair[0], _send_updates.bind(-1), _drain_updates.bind(stats), "updates")
 	bench._close_pair(pair)
-	if broken != "":
-		bench._problem("JSON stream %s: %s" % [label, broken])
+	if run.broken != "":
+		bench._problem("JSON stream %s: %s" % [label, run.broken])
 		return {}
-	if bad > 0:
-		bench._problem("JSON stream %s: %d of %d updates arrived changed or as binary" % [label, bad, got])
-	return {"msgs_per_s": got / elapsed, "mb_per_s": got_bytes / elapsed / 1e6, "messages": got, "seconds": elapsed, "bad": bad}
+	if stats.bad > 0:
+		bench._problem("JSON stream %s: %d of %d updates arrived changed or as binary" % [label, stats.bad, run.got])
+	return {"msgs_per_s": run.got / run.seconds, "mb_per_s": stats.bytes / run.seconds / 1e6, "messages": run.got,
+		"seconds": run.seconds, "bad": stats.bad}
+
+
+## Sends updates in order while fewer than WINDOW are in flight, the first `limit` only (-1:
+## round and round). Returns how many it sent, or an error text.
+func _send_updates(sender, sent: int, got: int, limit: int):
+	var n := 0
+	while (limit < 0 or sent + n < limit) and sent + n - got < WINDOW:
+		var err: int = sender.send_text(updates[(sent + n) % UPDATES])
+		if err != OK:
+			return "send_text failed: %s" % error_string(err)
+		n += 1
+	return n
+
+
+## Reads every update that arrived (the `got`-th onwards), counting in `stats` the bytes and
+## those that are not the text sent. Returns how many.
+func _drain_updates(receiver, got: int, stats: Dictionary) -> int:
+	var n := 0
+	while receiver.get_available_packet_count() > 0:
+		var msg: PackedByteArray = receiver.get_packet()
+		if not receiver.was_string_packet() or msg != update_bytes[(got + n) % UPDATES]:
+			stats.bad += 1
+		stats.bytes += msg.size()
+		n += 1
+	return n
 
 
 # --- bytes on the wire -----------------------------------------------------------------------
@@ -191,24 +178,19 @@ func _measure_wire(cls: String, compression: bool) -> Dictionary:
 	var agreed := relay.response_head().containsn("permessage-deflate")
 	var sent := 0
 	var got := 0
-	var bad := 0
+	var stats := {"bad": 0, "bytes": 0}
 	var broken := ""
 	var deadline := Time.get_ticks_msec() + 30000
 	while got < UPDATES:
 		sender.poll()
 		relay.pump()
 		receiver.poll()
-		while receiver.get_available_packet_count() > 0:
-			var msg: PackedByteArray = receiver.get_packet()
-			if not receiver.was_string_packet() or msg != update_bytes[got % UPDATES]:
-				bad += 1
-			got += 1
-		while sent < UPDATES and sent - got < WINDOW:
-			var err: int = sender.send_text(updates[sent])
-			if err != OK:
-				broken = "send_text failed: %s" % error_string(err)
-				break
-			sent += 1
+		got += _drain_updates(receiver, got, stats)
+		var filled = _send_updates(sender, sent, got, UPDATES)
+		if filled is String:
+			broken = filled
+		else:
+			sent += filled
 		if broken == "" and (sender.get_ready_state() != bench.STATE_OPEN or receiver.get_ready_state() != bench.STATE_OPEN):
 			broken = "connection left OPEN (sender state %d, receiver state %d)" % [
 				sender.get_ready_state(), receiver.get_ready_state()]
@@ -224,13 +206,13 @@ func _measure_wire(cls: String, compression: bool) -> Dictionary:
 	if broken != "":
 		bench._problem("JSON stream wire %s: %s" % [label, broken])
 		return {}
-	if bad > 0:
-		bench._problem("JSON stream wire %s: %d of %d updates arrived changed or as binary" % [label, bad, got])
+	if stats.bad > 0:
+		bench._problem("JSON stream wire %s: %d of %d updates arrived changed or as binary" % [label, stats.bad, got])
 	if agreed != compression:
 		bench._problem("JSON stream wire %s: permessage-deflate %s in the response" % [label, "agreed" if agreed else "missing"])
 	return {
 		"bytes_per_msg": float(wire_bytes) / UPDATES, "payload_bytes_per_msg": float(payload_bytes) / UPDATES,
 		"wire_bytes": wire_bytes, "payload_bytes": payload_bytes, "messages": UPDATES,
 		"handshake_bytes": {"client_to_server": handshake_up, "server_to_client": handshake_down},
-		"client_to_server_bytes_after_handshake": upstream_bytes, "deflate_agreed": agreed, "bad": bad,
+		"client_to_server_bytes_after_handshake": upstream_bytes, "deflate_agreed": agreed, "bad": stats.bad,
 	}

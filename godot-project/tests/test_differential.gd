@@ -73,6 +73,15 @@ func test_open_exchange_and_close_from_client() -> void:
 		return obs)
 
 
+## Polls both ends of `p` for 12 frames with no traffic: ours then stops reading and
+## waits for the readiness watcher.
+func _idle(p) -> void:
+	for i in 12:
+		p.client.poll()
+		p.server.poll()
+		await frame()
+
+
 # Both ends polled idle for a while (ours then stops reading idle sockets and waits
 # for the readiness watcher), then traffic each way, and a peer end that goes away.
 func test_idle_peers_still_see_messages_and_the_end() -> void:
@@ -81,24 +90,15 @@ func test_idle_peers_still_see_messages_and_the_end() -> void:
 		var obs := {}
 		obs["opened"] = await p.start(self, client_cls, server_cls)
 		for round in 3:
-			for i in 12:
-				p.client.poll()
-				p.server.poll()
-				await frame()
+			await _idle(p)
 			p.client.send_text("to server %d" % round)
 			await poll_until([p.client, p.server], func(): return p.server.get_available_packet_count() > 0, 5.0)
 			obs["server_got_%d" % round] = Pair.drain(p.server)
-			for i in 12:
-				p.client.poll()
-				p.server.poll()
-				await frame()
+			await _idle(p)
 			p.server.send(PackedByteArray([round, 2, 3]))
 			await poll_until([p.client, p.server], func(): return p.client.get_available_packet_count() > 0, 5.0)
 			obs["client_got_%d" % round] = Pair.drain(p.client)
-		for i in 12:
-			p.client.poll()
-			p.server.poll()
-			await frame()
+		await _idle(p)
 		p.client.close(-1)
 		await poll_until([p.server], func(): return p.server.get_ready_state() == Pair.CLOSED, 5.0)
 		obs["server_after_client_abort"] = [p.server.get_ready_state(), p.server.get_close_code()]
