@@ -14,7 +14,7 @@
 //! through the engine stream.
 
 use std::net::SocketAddr;
-use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
 
 use socket2::{SockRef, Type};
@@ -39,21 +39,24 @@ pub fn find_tcp_socket(remote: SocketAddr) -> Option<OwnedFd> {
         if !connected_to(fd, remote) {
             continue;
         }
-        let inode = std::fs::metadata(format!("/proc/self/fd/{fd}")).ok()?.ino();
+        let ino = inode(fd)?;
         match found {
             // Another descriptor of the same socket (a copy of ours, or the app's).
-            Some((_, seen)) if seen == inode => {}
+            Some((_, seen)) if seen == ino => {}
             Some(_) => return None,
-            None => found = Some((fd, inode)),
+            None => found = Some((fd, ino)),
         }
     }
-    let (fd, inode) = found?;
+    let (fd, ino) = found?;
     // SAFETY: `fd` was open a moment ago; if it has been closed since, the
     // duplicate fails (EBADF), and if the number was reused, the check below fails.
     let copy = unsafe { BorrowedFd::borrow_raw(fd) }.try_clone_to_owned().ok()?;
-    let same = std::fs::metadata(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&copy)))
-        .is_ok_and(|m| m.ino() == inode);
-    same.then_some(copy)
+    (inode(copy.as_raw_fd()) == Some(ino)).then_some(copy)
+}
+
+/// The inode of the file `fd` names: the same for every descriptor of one socket.
+fn inode(fd: RawFd) -> Option<u64> {
+    std::fs::metadata(format!("/proc/self/fd/{fd}")).ok().map(|m| m.ino())
 }
 
 /// Whether `fd` is a connected TCP socket whose remote end is `remote`.
@@ -78,7 +81,7 @@ mod tests {
     use std::os::fd::AsRawFd;
 
     fn inode(fd: &impl AsRawFd) -> u64 {
-        std::fs::metadata(format!("/proc/self/fd/{}", fd.as_raw_fd())).unwrap().ino()
+        super::inode(fd.as_raw_fd()).unwrap()
     }
 
     #[test]
