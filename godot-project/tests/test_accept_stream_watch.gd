@@ -1,0 +1,41 @@
+# A server peer from accept_stream finds the StreamPeerTCP's socket and watches a copy
+# of its descriptor for input (rust/godot/src/transport/socket_lookup.rs, Linux): the
+# copy exists while the connection does, and is closed when the peer lets go of it, so
+# the connection really ends (a copy left open would keep the socket from closing).
+extends "res://tests/test_case.gd"
+
+const Pair := preload("res://tests/pair.gd")
+
+
+func _descriptors() -> int:
+	return DirAccess.get_files_at("/proc/self/fd").size() + DirAccess.get_directories_at("/proc/self/fd").size()
+
+
+## Descriptors a pair of `cls` adds while open, and those left once both ends closed
+## (the listener's only).
+func _descriptors_of_a_pair(cls) -> Array:
+	var before := _descriptors()
+	var p := Pair.new()
+	await p.start(self, cls, cls)
+	check(p.both_open(), "pair open")
+	for i in 8:  # idle polls: our server peer is handed to the readiness watcher
+		p.client.poll()
+		p.server.poll()
+		await frame()
+	var open := _descriptors() - before
+	p.server.close(1000, "done")
+	await poll_until([p.client, p.server], p.both_closed, 5.0)
+	check(p.both_closed(), "closed")
+	var closed := _descriptors() - before
+	p.tcp.stop()
+	return [open, closed]
+
+
+func test_the_watched_copy_lives_as_long_as_the_connection() -> void:
+	# A first pair starts the readiness watcher (its epoll descriptor stays).
+	await _descriptors_of_a_pair(RustWebSocketPeer)
+	var engine: Array = await _descriptors_of_a_pair(WebSocketPeer)
+	var ours: Array = await _descriptors_of_a_pair(RustWebSocketPeer)
+	check_eq(engine, [3, 1], "engine pair: listener, client and server sockets; then the listener")
+	check_eq(ours[0], engine[0] + 1, "ours holds one more while open: the watched copy")
+	check_eq(ours[1], engine[1], "closed: the copy is gone with the connection")
