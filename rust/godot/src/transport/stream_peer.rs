@@ -30,7 +30,17 @@ pub struct StreamPeerTransport {
     tls: Option<Gd<StreamPeerTls>>,
     /// Plain TCP only (TLS may hold decrypted input the socket no longer shows).
     #[cfg(target_os = "linux")]
-    watch: Option<SocketWatch>,
+    watch: Watch,
+}
+
+/// Whether the stream's socket is watched for input, or every poll reads.
+#[cfg(target_os = "linux")]
+enum Watch {
+    /// Looking for the socket (socket_lookup.rs): every poll reads meanwhile.
+    Searching(super::socket_lookup::Lookup),
+    Watching(SocketWatch),
+    /// Not found, ambiguous, TLS, or closed: every poll reads.
+    None,
 }
 
 /// The stream's socket, found by its addresses, in the idle-socket watcher.
@@ -39,6 +49,39 @@ struct SocketWatch {
     /// Declared (so dropped) before the descriptor, as in `TcpTransport`.
     registration: super::readiness::Registration,
     _fd: std::os::fd::OwnedFd,
+}
+
+#[cfg(target_os = "linux")]
+impl Watch {
+    /// Starts looking for a connected stream's socket.
+    fn start(tcp: &Gd<StreamPeerTcp>) -> Watch {
+        let search = || {
+            if tcp.get_status() != TcpStatus::CONNECTED {
+                return None;
+            }
+            let ip: std::net::IpAddr = tcp.get_connected_host().to_string().parse().ok()?;
+            let port = u16::try_from(tcp.get_connected_port()).ok()?;
+            super::socket_lookup::look_up(std::net::SocketAddr::new(ip, port))
+        };
+        search().map_or(Watch::None, Watch::Searching)
+    }
+
+    /// The registration to consult before a read, once the search has answered.
+    fn registration(&mut self) -> Option<&mut super::readiness::Registration> {
+        if let Watch::Searching(lookup) = self {
+            if let super::socket_lookup::Answer::Done(found) = lookup.answer() {
+                *self = found
+                    .and_then(|fd| {
+                        Some(SocketWatch { registration: super::readiness::Registration::new(&fd)?, _fd: fd })
+                    })
+                    .map_or(Watch::None, Watch::Watching);
+            }
+        }
+        match self {
+            Watch::Watching(watch) => Some(&mut watch.registration),
+            _ => None,
+        }
+    }
 }
 
 /// Whether the stream can carry bytes yet.
@@ -55,7 +98,7 @@ impl StreamPeerTransport {
         if let Ok(tcp) = stream.clone().try_cast::<StreamPeerTcp>() {
             return Some(StreamPeerTransport {
                 #[cfg(target_os = "linux")]
-                watch: Self::watch(&tcp),
+                watch: Watch::start(&tcp),
                 stream,
                 tcp,
                 tls: None,
@@ -68,22 +111,8 @@ impl StreamPeerTransport {
             tcp,
             tls: Some(tls),
             #[cfg(target_os = "linux")]
-            watch: None,
+            watch: Watch::None,
         })
-    }
-
-    /// A connected stream's socket, registered with the watcher; `None` (every poll
-    /// then reads) when it cannot be found or registered.
-    #[cfg(target_os = "linux")]
-    fn watch(tcp: &Gd<StreamPeerTcp>) -> Option<SocketWatch> {
-        if tcp.get_status() != TcpStatus::CONNECTED {
-            return None;
-        }
-        let ip: std::net::IpAddr = tcp.get_connected_host().to_string().parse().ok()?;
-        let remote = std::net::SocketAddr::new(ip, u16::try_from(tcp.get_connected_port()).ok()?);
-        let fd = super::socket_lookup::find_tcp_socket(remote)?;
-        let registration = super::readiness::Registration::new(&fd)?;
-        Some(SocketWatch { registration, _fd: fd })
     }
 
     pub fn is_tls(&self) -> bool {
@@ -122,16 +151,16 @@ impl StreamPeerTransport {
         }
         if self.tls.is_none() {
             #[cfg(target_os = "linux")]
-            if let Some(watch) = &mut self.watch {
+            if let Some(registration) = self.watch.registration() {
                 // Idle and nothing arrived since: no engine call at all.
-                if !watch.registration.may_be_readable() {
+                if !registration.may_be_readable() {
                     return ReadOutcome::WouldBlock;
                 }
             }
             let outcome = self.read_plain(max, sink);
             #[cfg(target_os = "linux")]
-            if let Some(watch) = &mut self.watch {
-                watch.registration.after_read(!matches!(outcome, ReadOutcome::WouldBlock));
+            if let Some(registration) = self.watch.registration() {
+                registration.after_read(!matches!(outcome, ReadOutcome::WouldBlock));
             }
             return outcome;
         }
@@ -226,7 +255,7 @@ impl StreamPeerTransport {
         // Our copy of the descriptor would keep the connection open.
         #[cfg(target_os = "linux")]
         {
-            self.watch = None;
+            self.watch = Watch::None;
         }
     }
 }
