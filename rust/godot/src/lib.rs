@@ -5,6 +5,8 @@ use godot::init::{gdextension, ExtensionLibrary, InitStage};
 
 #[cfg(test)]
 mod alloc_count;
+#[cfg(feature = "call-floor-probe")]
+mod call_floor_probe;
 mod cert_verifier;
 mod class_enums;
 mod client;
@@ -38,6 +40,8 @@ unsafe impl ExtensionLibrary for WebSocketRs {
         // Our class is registered at Scene level just before this hook runs.
         if stage == InitStage::Scene {
             class_enums::register::<WebSocketPeer>();
+            #[cfg(feature = "call-floor-probe")]
+            call_floor_probe::register();
         }
         if stage == InitStage::Editor && first_import::on_editor_init() {
             docs::PAGES.iter().for_each(|page| docs::register(page));
