@@ -87,7 +87,7 @@ fn serve(queue: Receiver<Request>) {
 
 /// For each of `remotes`, a descriptor of our own for the one connected TCP
 /// socket whose remote end it is, or `None` when there is none or more than one.
-pub fn find_tcp_sockets(remotes: &[SocketAddr]) -> Vec<Option<OwnedFd>> {
+fn find_tcp_sockets(remotes: &[SocketAddr]) -> Vec<Option<OwnedFd>> {
     let remotes: Vec<SocketAddr> = remotes.iter().copied().map(canonical).collect();
     let none = || remotes.iter().map(|_| None).collect();
     let Ok(dir) = std::fs::read_dir("/proc/self/fd") else { return none() };
