@@ -8,8 +8,11 @@
 #   scripts/godot --headless --path <staged release project> --script res://bench/accept_cost.gd
 extends SceneTree
 
+const PairOpener := preload("res://bench/pair_opener.gd")
 const PAIRS := 1000
-const STATE_OPEN := 1
+
+var accept_total_us := 0
+var accept_worst_us := 0
 
 
 func _initialize() -> void:
@@ -31,31 +34,15 @@ func _open_pairs(cls: String) -> bool:
 		return false
 	var url := "ws://127.0.0.1:%d/" % tcp.get_local_port()
 	var peers := []
-	var accept_total_us := 0
-	var accept_worst_us := 0
+	accept_total_us = 0
+	accept_worst_us = 0
 	var t0 := Time.get_ticks_usec()
 	for i in PAIRS:
-		var c = ClassDB.instantiate(cls)
-		c.connect_to_url(url)
-		var s = ClassDB.instantiate(cls)
-		var accepted := false
-		var deadline := Time.get_ticks_msec() + 10000
-		while c.get_ready_state() != STATE_OPEN or not accepted or s.get_ready_state() != STATE_OPEN:
-			c.poll()
-			if not accepted and tcp.is_connection_available():
-				var connection := tcp.take_connection()
-				var t := Time.get_ticks_usec()
-				s.accept_stream(connection)
-				var took := Time.get_ticks_usec() - t
-				accept_total_us += took
-				accept_worst_us = maxi(accept_worst_us, took)
-				accepted = true
-			if accepted:
-				s.poll()
-			if Time.get_ticks_msec() > deadline:
-				printerr("accept_cost: pair %d of %s did not open" % [i, cls])
-				return false
-		peers.append_array([c, s])
+		var pair := PairOpener.open(cls, tcp, url, _timed_accept)
+		if pair.is_empty():
+			printerr("accept_cost: pair %d of %s did not open" % [i, cls])
+			return false
+		peers.append_array(pair)
 	var open_s := (Time.get_ticks_usec() - t0) / 1e6
 	print("%-17s %d pairs open in %.2f s; accept_stream %.1f ms in all, worst call %.2f ms" % [
 			cls, PAIRS, open_s, accept_total_us / 1000.0, accept_worst_us / 1000.0])
@@ -63,3 +50,11 @@ func _open_pairs(cls: String) -> bool:
 		p.close(-1)
 	tcp.stop()
 	return true
+
+
+func _timed_accept(server: Object, connection: StreamPeerTCP) -> void:
+	var t := Time.get_ticks_usec()
+	server.accept_stream(connection)
+	var took := Time.get_ticks_usec() - t
+	accept_total_us += took
+	accept_worst_us = maxi(accept_worst_us, took)

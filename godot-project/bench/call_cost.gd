@@ -14,6 +14,8 @@
 # extra calls is the cost of one call, GDScript loop and binding included.
 extends SceneTree
 
+const PairOpener := preload("res://bench/pair_opener.gd")
+
 const STATE_OPEN := 1
 
 var cls := "RustWebSocketPeer"
@@ -47,24 +49,13 @@ func _main() -> void:
 	var clients: Array = []
 	var servers: Array = []
 	while clients.size() < pairs:
-		var c = ClassDB.instantiate(cls)
-		c.connect_to_url(url)
-		var s = ClassDB.instantiate(cls)
-		var accepted := false
-		var deadline := Time.get_ticks_msec() + 10000
-		while c.get_ready_state() != STATE_OPEN or not accepted or s.get_ready_state() != STATE_OPEN:
-			c.poll()
-			if not accepted and tcp.is_connection_available():
-				s.accept_stream(tcp.take_connection())
-				accepted = true
-			if accepted:
-				s.poll()
-			if Time.get_ticks_msec() > deadline:
-				printerr("call_cost: pair did not open")
-				quit(1)
-				return
-		clients.append(c)
-		servers.append(s)
+		var pair := PairOpener.open(cls, tcp, url)
+		if pair.is_empty():
+			printerr("call_cost: pair did not open")
+			quit(1)
+			return
+		clients.append(pair[0])
+		servers.append(pair[1])
 	tcp.stop()
 	var peers: Array = clients if side == "client" else servers if side == "server" else clients + servers
 	var t0 := Time.get_ticks_usec()

@@ -9,9 +9,10 @@
 # included, with ratios to the engine's WebSocketPeer. Exits 1 if the probe is missing or a pair does not open.
 extends SceneTree
 
+const PairOpener := preload("res://bench/pair_opener.gd")
+
 const CALLS := 1000000
 const ROUNDS := 15
-const STATE_OPEN := 1
 const PROBE := "call_floor_probe"
 
 # [label, class that runs it, method]; the engine's row of each method comes first.
@@ -107,23 +108,11 @@ func _compile_loop(type_name: String, method: String) -> Object:
 
 
 func _open_pair(cls: String, tcp: TCPServer, url: String) -> Array:
-	var c = ClassDB.instantiate(cls)
-	c.connect_to_url(url)
-	var s = ClassDB.instantiate(cls)
-	var accepted := false
-	var deadline := Time.get_ticks_msec() + 10000
-	while c.get_ready_state() != STATE_OPEN or not accepted or s.get_ready_state() != STATE_OPEN:
-		c.poll()
-		if not accepted and tcp.is_connection_available():
-			s.accept_stream(tcp.take_connection())
-			accepted = true
-		if accepted:
-			s.poll()
-		if Time.get_ticks_msec() > deadline:
-			return []
+	var pair := PairOpener.open(cls, tcp, url)
 	for k in 8:  # ours: an idle socket reaches its syscall-free state
-		c.poll()
-	return [c, s]
+		for p in pair:
+			p.poll()
+	return pair
 
 
 func _fastest(values: Array) -> float:
