@@ -4,7 +4,8 @@
 # does nothing else, so its cost is the least any extension method costs on this Godot.
 #
 # Each row calls one method of one idle OPEN client peer in a GDScript loop, untyped
-# (`var p = ...`, a dynamic call) and typed (`var p: WebSocketPeer`, a validated call), and
+# (`var p = ...`, a dynamic call) and typed (`var p: WebSocketPeer` or `RustWebSocketPeer`,
+# a validated call), and
 # prints the fastest round's ns per call (noise on a shared machine only adds time), loop
 # included, with ratios to the engine's WebSocketPeer. Exits 1 if the probe is missing or a pair does not open.
 extends SceneTree
@@ -58,6 +59,9 @@ func _main() -> void:
 		for row: Array in ROWS:
 			loops.append(_compile_loop(row[1] if typed else "", row[2]))
 		var empty := _compile_loop("", "")
+		if loops.has(null) or empty == null:
+			quit(1)
+			return
 		var samples := []
 		for row: Array in ROWS:
 			samples.append([])
@@ -87,7 +91,7 @@ func _main() -> void:
 
 # A loop of `calls` calls of `method` on `p`, compiled from source so the typed variant can
 # name a method this file cannot (the probe exists only in a probe build). `run` returns ns
-# per call.
+# per call; null if it does not compile.
 func _compile_loop(type_name: String, method: String) -> Object:
 	var script := GDScript.new()
 	var param := "p: %s" % type_name if type_name != "" else "p"
@@ -103,7 +107,7 @@ func _compile_loop(type_name: String, method: String) -> Object:
 	])
 	if script.reload() != OK:
 		printerr("call_floor: loop for %s.%s did not compile" % [type_name, method])
-		quit(1)
+		return null
 	return script.new()
 
 

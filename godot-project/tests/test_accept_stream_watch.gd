@@ -13,15 +13,18 @@ func _descriptors() -> int:
 
 
 ## Descriptors a pair of `cls` adds while open, and those left once both ends closed
-## (the listener's only).
-func _descriptors_of_a_pair(cls) -> Array:
+## (the listener's only). With `expected_open`, idle polling goes on until the pair
+## holds that many (at most 5 s), since the search answers from another thread.
+func _descriptors_of_a_pair(cls, expected_open := -1) -> Array:
 	var before := _descriptors()
 	var p := Pair.new()
 	await p.start(self, cls, cls)
 	check(p.both_open(), "pair open")
 	# Idle polls: the search for our server peer's socket runs on its own thread and
-	# answers within a few milliseconds; then the socket goes to the readiness watcher.
-	await poll_for([p.client, p.server], 0.3)
+	# answers within milliseconds; then the socket goes to the readiness watcher.
+	await poll_for([p.client, p.server], 0.1)
+	if expected_open >= 0:
+		await poll_until([p.client, p.server], func(): return _descriptors() - before == expected_open, 5.0)
 	var open := _descriptors() - before
 	p.server.close(1000, "done")
 	await poll_until([p.client, p.server], p.both_closed, 5.0)
@@ -35,7 +38,7 @@ func test_the_watched_copy_lives_as_long_as_the_connection() -> void:
 	# A first pair starts the readiness watcher (its epoll descriptor stays).
 	await _descriptors_of_a_pair(RustWebSocketPeer)
 	var engine: Array = await _descriptors_of_a_pair(WebSocketPeer)
-	var ours: Array = await _descriptors_of_a_pair(RustWebSocketPeer)
+	var ours: Array = await _descriptors_of_a_pair(RustWebSocketPeer, engine[0] + 1)
 	check_eq(engine, [3, 1], "engine pair: listener, client and server sockets; then the listener")
 	check_eq(ours[0], engine[0] + 1, "ours holds one more while open: the watched copy")
 	check_eq(ours[1], engine[1], "closed: the copy is gone with the connection")

@@ -26,10 +26,21 @@ unsafe extern "C" fn varcall(
     _method: *mut c_void,
     _instance: sys::GDExtensionClassInstancePtr,
     _args: *const sys::GDExtensionConstVariantPtr,
-    _arg_count: sys::GDExtensionInt,
+    arg_count: sys::GDExtensionInt,
     ret: sys::GDExtensionVariantPtr,
     err: *mut sys::GDExtensionCallError,
 ) {
+    if arg_count > 0 {
+        // SAFETY: Godot passes a valid error slot.
+        unsafe {
+            *err = sys::GDExtensionCallError {
+                error: sys::GDEXTENSION_CALL_ERROR_TOO_MANY_ARGUMENTS,
+                argument: 0,
+                expected: 0,
+            }
+        };
+        return;
+    }
     let value = VALUE;
     if let Some(Some(int_to_variant)) = INT_TO_VARIANT.get() {
         // SAFETY: `ret` is Godot's empty return Variant and `value` an int, which is what this constructor takes.
@@ -52,8 +63,11 @@ unsafe extern "C" fn ptrcall(
     _args: *const sys::GDExtensionConstTypePtr,
     ret: sys::GDExtensionTypePtr,
 ) {
-    // SAFETY: the method is registered as returning int, so `ret` points to an i64.
-    unsafe { *(ret as *mut i64) = VALUE };
+    // A call whose result is unused may pass no slot.
+    if !ret.is_null() {
+        // SAFETY: the method is registered as returning int, so `ret` points to an i64.
+        unsafe { *(ret as *mut i64) = VALUE };
+    }
 }
 
 pub fn register() {

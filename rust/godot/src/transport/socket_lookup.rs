@@ -19,12 +19,13 @@
 //! Requests that queue up while a search runs are answered by one search, so a
 //! burst of connections costs one pass over the descriptors, not one each.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError};
 use std::sync::{Mutex, OnceLock};
 
-use socket2::{SockRef, Type};
+use socket2::SockAddr;
 
 /// Past this many descriptors a search is not made (that peer reads every poll).
 const MAX_SEARCHED: usize = 16_384;
@@ -55,8 +56,9 @@ struct Request {
     reply: SyncSender<Option<OwnedFd>>,
 }
 
-/// Queues a search for the one connected TCP socket whose remote end is `remote`.
-/// `None` when the searching thread cannot be started.
+/// Queues a search for the one connected TCP socket whose remote end is `remote`
+/// (the first call also starts the searching thread). `None` when that thread
+/// cannot be started.
 pub fn look_up(remote: SocketAddr) -> Option<Lookup> {
     static REQUESTS: OnceLock<Option<Mutex<Sender<Request>>>> = OnceLock::new();
     let requests = REQUESTS.get_or_init(start_searcher).as_ref()?;
@@ -77,49 +79,58 @@ fn serve(queue: Receiver<Request>) {
         let mut batch = vec![first];
         batch.extend(queue.try_iter());
         let remotes: Vec<SocketAddr> = batch.iter().map(|request| request.remote).collect();
-        let found = find_tcp_sockets(&remotes);
-        for (request, found) in batch.into_iter().zip(found) {
-            // A peer gone meanwhile drops its receiver; the copy then closes here.
-            let _ = request.reply.send(found);
+        let found = search(&remotes);
+        for request in batch {
+            // Each copy is made just before its answer leaves, and a peer gone
+            // meanwhile has dropped its receiver: the copy then closes here at once.
+            let copy = found.get(&request.remote).copied().flatten().and_then(|m| copy(m, request.remote));
+            let _ = request.reply.send(copy);
         }
     }
 }
 
-/// For each of `remotes`, a descriptor of our own for the one connected TCP
-/// socket whose remote end it is, or `None` when there is none or more than one.
-fn find_tcp_sockets(remotes: &[SocketAddr]) -> Vec<Option<OwnedFd>> {
-    let remotes: Vec<SocketAddr> = remotes.iter().copied().map(canonical).collect();
-    let none = || remotes.iter().map(|_| None).collect();
-    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else { return none() };
+/// A socket found by a search: a descriptor naming it then, and its inode.
+type Match = (RawFd, u64);
+
+/// For each of `remotes`, the one connected TCP socket whose remote end it is, or
+/// `None` when there is none or more than one.
+fn search(remotes: &[SocketAddr]) -> HashMap<SocketAddr, Option<Match>> {
+    let mut found: HashMap<SocketAddr, Option<Match>> = remotes.iter().map(|r| (canonical(*r), None)).collect();
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else { return found };
     let fds: Vec<RawFd> =
         dir.take(MAX_SEARCHED + 1).filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok()).collect();
     if fds.len() > MAX_SEARCHED {
-        return none();
+        return found;
     }
-    // Per remote: the first match (descriptor, inode), and whether a second socket matched.
-    let mut matches: Vec<Option<(RawFd, u64)>> = vec![None; remotes.len()];
-    let mut ambiguous = vec![false; remotes.len()];
+    let mut ambiguous = Vec::new();
     for fd in fds {
         let Some(peer) = tcp_peer(fd) else { continue };
-        let Some(i) = remotes.iter().position(|remote| *remote == peer) else { continue };
+        let Some(slot) = found.get_mut(&peer) else { continue };
         let Some(ino) = inode(fd) else { continue };
-        match matches[i] {
+        match *slot {
             // Another descriptor of the same socket (a copy of ours, or the app's).
             Some((_, seen)) if seen == ino => {}
-            Some(_) => ambiguous[i] = true,
-            None => matches[i] = Some((fd, ino)),
+            Some(_) => ambiguous.push(peer),
+            None => *slot = Some((fd, ino)),
         }
     }
-    let copies = matches.into_iter().zip(ambiguous).zip(&remotes);
-    copies.map(|((found, ambiguous), remote)| found.filter(|_| !ambiguous).and_then(|m| copy(m, *remote))).collect()
+    for peer in ambiguous {
+        found.insert(peer, None);
+    }
+    found
 }
 
-/// Our own descriptor for the socket `fd` named during the search, checked on the
-/// copy: the engine may have closed `fd` since and the number been reused.
-fn copy((fd, ino): (RawFd, u64), remote: SocketAddr) -> Option<OwnedFd> {
-    // SAFETY: `fd` was open a moment ago; if it has been closed since, the
-    // duplicate fails (EBADF), and if the number was reused, the checks below fail.
-    let copy = unsafe { BorrowedFd::borrow_raw(fd) }.try_clone_to_owned().ok()?;
+/// Our own descriptor for the socket a search found, checked on the copy: the
+/// engine may have closed the descriptor since and the number been reused.
+fn copy((fd, ino): Match, remote: SocketAddr) -> Option<OwnedFd> {
+    // SAFETY: a plain syscall on a number that may no longer be open (then it
+    // fails with EBADF); a success is a new descriptor that only we own.
+    let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+    if new < 0 {
+        return None;
+    }
+    // SAFETY: `new` was just created and nothing else holds it.
+    let copy = unsafe { OwnedFd::from_raw_fd(new) };
     (inode(copy.as_raw_fd()) == Some(ino) && tcp_peer(copy.as_raw_fd()) == Some(remote)).then_some(copy)
 }
 
@@ -130,14 +141,29 @@ fn inode(fd: RawFd) -> Option<u64> {
     (unsafe { libc::fstat(fd, &mut stat) } == 0).then_some(stat.st_ino)
 }
 
-/// The remote end of `fd` if it is a connected TCP socket.
+/// The remote end of `fd` if it is a connected TCP socket. `fd` is only a number
+/// here (the engine may close it at any time): the calls fail on a descriptor that
+/// is closed or no socket, which is a non-match.
 fn tcp_peer(fd: RawFd) -> Option<SocketAddr> {
-    // SAFETY: only queried (getpeername, getsockopt); a descriptor that is not
-    // open or not a socket makes the call fail, which is a non-match.
-    let fd = unsafe { BorrowedFd::borrow_raw(fd) };
-    let sock = SockRef::from(&fd);
-    let peer = sock.peer_addr().ok()?.as_socket().map(canonical)?;
-    (sock.r#type().ok() == Some(Type::STREAM)).then_some(peer)
+    let mut kind: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `kind` and `len` are valid for the kernel to write.
+    let got = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, (&raw mut kind).cast(), &mut len) };
+    if got != 0 || kind != libc::SOCK_STREAM {
+        return None;
+    }
+    // SAFETY: `try_init` hands over room for any socket address and its length.
+    let (_, peer) = unsafe {
+        SockAddr::try_init(|storage, len| {
+            if libc::getpeername(fd, storage.cast(), len) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        })
+    }
+    .ok()?;
+    peer.as_socket().map(canonical)
 }
 
 /// IPv4 clients of a dual-stack socket appear as `::ffff:a.b.c.d`.
@@ -148,11 +174,18 @@ fn canonical(addr: SocketAddr) -> SocketAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use socket2::{SockRef, Type};
     use std::net::{TcpListener, TcpStream};
     use std::os::fd::AsRawFd;
 
     fn inode(fd: &impl AsRawFd) -> u64 {
         super::inode(fd.as_raw_fd()).unwrap()
+    }
+
+    /// What the searching thread answers each of `remotes`.
+    fn find_tcp_sockets(remotes: &[SocketAddr]) -> Vec<Option<OwnedFd>> {
+        let found = search(remotes);
+        remotes.iter().map(|r| found[&canonical(*r)].and_then(|m| copy(m, canonical(*r)))).collect()
     }
 
     fn find_tcp_socket(remote: SocketAddr) -> Option<OwnedFd> {
@@ -231,6 +264,11 @@ mod tests {
             assert_eq!(inode(found.as_ref().expect("found")), inode(server));
         }
         assert!(found[5].is_none(), "no socket has that remote end");
+        // Two requests for one remote end (a peer gone and a new one) each get a copy.
+        let twice = find_tcp_sockets(&[remotes[0], remotes[0]]);
+        for found in &twice {
+            assert_eq!(inode(found.as_ref().expect("found")), inode(&pairs[0].1));
+        }
     }
 
     #[test]

@@ -39,7 +39,8 @@ enum Watch {
     /// Looking for the socket (socket_lookup.rs): every poll reads meanwhile.
     Searching(super::socket_lookup::Lookup),
     Watching(SocketWatch),
-    /// Not found, ambiguous, TLS, or closed: every poll reads.
+    /// Not found, ambiguous, TLS, not connected when accepted, no searching
+    /// thread, or closed: every poll reads.
     None,
 }
 
