@@ -1,7 +1,8 @@
 //! The per-message codec (RFC 7692 §7.2): raw DEFLATE with a sync flush per
 //! message, the `00 00 ff ff` tail removed on send and restored on receive.
-//! State exists only while needed: with no context takeover it is freed after
-//! every message, and inflating never allocates past the caller's cap.
+//! State exists only while needed: with no context takeover a connection holds
+//! none between messages (its compressor is the thread's shared one, reset per
+//! message), and inflating never allocates past the caller's cap.
 
 use std::cell::RefCell;
 
@@ -13,6 +14,8 @@ pub const SYNC_TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 /// compressor is safe in its place: zlib never emits a distance past
 /// 2^bits − 262 = 250 there, within the peer's 256-byte window.
 const MIN_ZLIB_WINDOW_BITS: u8 = 9;
+/// Window sizes a compressor can have (9 to 15 bits).
+const ZLIB_WINDOW_SIZES: usize = (super::MAX_WINDOW_BITS - MIN_ZLIB_WINDOW_BITS + 1) as usize;
 /// First output allocation when inflating; it then doubles up to the cap.
 const FIRST_INFLATE_CHUNK: usize = 4096;
 
@@ -39,15 +42,15 @@ impl MessageCompressor {
         let level = self.level;
         if self.no_context_takeover {
             SHARED_COMPRESSORS.with_borrow_mut(|shared| {
-                let state = shared[(bits - MIN_ZLIB_WINDOW_BITS) as usize]
-                    .get_or_insert_with(|| Box::new(Compress::new_with_window_bits(level, false, bits)));
+                let state =
+                    shared[(bits - MIN_ZLIB_WINDOW_BITS) as usize].get_or_insert_with(|| compressor(level, bits));
                 // Nothing of the previous message (maybe another connection's) may remain.
                 state.reset();
                 deflate_message(state, payload, out);
             });
             return;
         }
-        let state = self.state.get_or_insert_with(|| Box::new(Compress::new_with_window_bits(level, false, bits)));
+        let state = self.state.get_or_insert_with(|| compressor(level, bits));
         deflate_message(state, payload, out);
     }
 
@@ -63,7 +66,13 @@ thread_local! {
     /// message: an idle peer holds no compressor, and a message does not pay for
     /// allocating (and the kernel for faulting in) a fresh one of about 300 KiB,
     /// which measured 5-6x the cost of compressing a 1.3 KB message.
-    static SHARED_COMPRESSORS: RefCell<[Option<Box<Compress>>; 7]> = const { RefCell::new([None, None, None, None, None, None, None]) };
+    static SHARED_COMPRESSORS: RefCell<[Option<Box<Compress>>; ZLIB_WINDOW_SIZES]> =
+        const { RefCell::new([const { None }; ZLIB_WINDOW_SIZES]) };
+}
+
+/// A raw DEFLATE compressor (no zlib header) with a `bits`-bit window.
+fn compressor(level: Compression, bits: u8) -> Box<Compress> {
+    Box::new(Compress::new_with_window_bits(level, false, bits))
 }
 
 /// Compresses one message with a sync flush and removes the tail.
