@@ -56,6 +56,14 @@ func poll_for(peers: Array, seconds: float) -> void:
 	await poll_until(peers, func(): return false, seconds)
 
 
+## Polls `peers` once a frame for `frames` frames.
+func poll_frames(peers: Array, frames: int) -> void:
+	for i in frames:
+		for p in peers:
+			p.poll()
+		await tree.process_frame
+
+
 func cleanup() -> void:
 	for object in _owned:
 		if object is TCPServer:

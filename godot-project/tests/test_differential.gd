@@ -76,10 +76,7 @@ func test_open_exchange_and_close_from_client() -> void:
 ## Polls both ends of `p` for 12 frames with no traffic: ours then stops reading and
 ## waits for the readiness watcher.
 func _idle(p) -> void:
-	for i in 12:
-		p.client.poll()
-		p.server.poll()
-		await frame()
+	await poll_frames([p.client, p.server], 12)
 
 
 # Both ends polled idle for a while (ours then stops reading idle sockets and waits

@@ -45,17 +45,12 @@ func test_stream_disconnected_by_the_app_closes_without_engine_errors() -> void:
 	server.accept_stream(stream)
 	var open := func(): return client.get_ready_state() == Pair.OPEN and server.get_ready_state() == Pair.OPEN
 	check(await poll_until([client, server], open, 5.0), "open")
-	for i in 10:  # idle polls: ours then waits for the readiness watcher
-		client.poll()
-		server.poll()
-		await frame()
+	await poll_frames([client, server], 10)  # idle polls: ours then waits for the readiness watcher
 	var errors := ErrorLog.new()
 	errors.install()
 	stream.disconnect_from_host()
 	var closed := await poll_until([server], func(): return server.get_ready_state() == Pair.CLOSED, 5.0)
-	for i in 5:  # a few more polls of the closed peer
-		server.poll()
-		await frame()
+	await poll_frames([server], 5)  # a few more polls of the closed peer
 	errors.uninstall()
 	check(closed, "the server peer reads CLOSED")
 	check_eq(server.get_close_code(), -1, "no close handshake: -1")
