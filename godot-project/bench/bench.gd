@@ -9,7 +9,8 @@
 #   --quick          short measurements, 1 round, 50 connections (< 1 min)
 #   --json=PATH      where the results go (default res://../reports/bench/bench.json);
 #                    res://, user://, absolute, or relative to the working directory
-#   --only=A,B       only the measurements whose key contains A or B (development aid;
+#   --only=A,B       only the measurements whose key contains A or B, or is A exactly when
+#                    written "A$" (development aid;
 #                    keys: echo_32B_binary, stream_c2s_64KiB, json_state_s2c_deflate, poll_idle_1000,
 #                    call_get_ready_state, memory, connect_rate, wss_echo_64KiB, ...)
 #   --duration=S     seconds per throughput / poll measurement (default 0.6, quick 0.2)
@@ -220,7 +221,8 @@ func _wanted(key: String) -> bool:
 	if only == "":
 		return true
 	for term in only.split(",", false):
-		if key.contains(term):
+		# "poll_idle_1$" is that key alone, not poll_idle_100 and poll_idle_1000 too.
+		if (key == term.trim_suffix("$")) if term.ends_with("$") else key.contains(term):
 			return true
 	return false
 
