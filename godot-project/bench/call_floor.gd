@@ -1,11 +1,11 @@
 # How much of a getter's cost is Godot's path into an extension, and how much is ours.
-# Run by scripts/call-floor, with a library built with the `call-floor-probe` feature: that
-# adds RustWebSocketPeer.call_floor_probe(), a raw GDExtension method that returns 1 and
+# Run by scripts/call-floor, which also loads the measuring extension rust/call-floor-probe:
+# its CallFloorProbe.call_floor_probe() is a raw GDExtension method that returns 1 and
 # does nothing else, so its cost is the least any extension method costs on this Godot.
 #
-# Each row calls one method of one idle OPEN client peer in a GDScript loop, untyped
-# (`var p = ...`, a dynamic call) and typed (`var p: WebSocketPeer` or `RustWebSocketPeer`,
-# a validated call), and
+# Each row calls one method of one idle OPEN client peer (or of the probe) in a GDScript
+# loop, untyped (`var p = ...`, a dynamic call) and typed (`var p: WebSocketPeer`,
+# `RustWebSocketPeer` or `CallFloorProbe`, a validated call), and
 # prints the fastest round's ns per call (noise on a shared machine only adds time), loop
 # included, with ratios to the engine's WebSocketPeer. Exits 1 if the probe is missing or a pair does not open.
 extends SceneTree
@@ -15,6 +15,7 @@ const PairOpener := preload("res://bench/pair_opener.gd")
 const CALLS := 1000000
 const ROUNDS := 15
 const PROBE := "call_floor_probe"
+const PROBE_CLASS := "CallFloorProbe"
 
 # [label, class that runs it, method]; the engine's row of each method comes first.
 const ROWS := [
@@ -22,7 +23,7 @@ const ROWS := [
 	["get_ready_state, ours", "RustWebSocketPeer", "get_ready_state"],
 	["get_available_packet_count, engine", "WebSocketPeer", "get_available_packet_count"],
 	["get_available_packet_count, ours", "RustWebSocketPeer", "get_available_packet_count"],
-	["extension floor (call_floor_probe)", "RustWebSocketPeer", PROBE],
+	["extension floor (call_floor_probe)", PROBE_CLASS, PROBE],
 ]
 
 
@@ -31,8 +32,8 @@ func _initialize() -> void:
 
 
 func _main() -> void:
-	if not ClassDB.class_has_method("RustWebSocketPeer", PROBE, true):
-		printerr("call_floor: RustWebSocketPeer has no %s(); build with --features call-floor-probe" % PROBE)
+	if not ClassDB.class_has_method(PROBE_CLASS, PROBE, true):
+		printerr("call_floor: no %s.%s(); run this through scripts/call-floor" % [PROBE_CLASS, PROBE])
 		quit(1)
 		return
 	var tcp := TCPServer.new()
@@ -52,6 +53,7 @@ func _main() -> void:
 		clients[cls] = pair[0]
 		servers.append(pair[1])
 	tcp.stop()
+	clients[PROBE_CLASS] = ClassDB.instantiate(PROBE_CLASS)
 
 	print("call_floor: ns per call, fastest of %d rounds of %d calls, GDScript loop included" % [ROUNDS, CALLS])
 	for typed: bool in [false, true]:
@@ -85,12 +87,13 @@ func _main() -> void:
 				print("    %-36s %6.1f  %.2fx the engine, %+.1f ns over the floor" % [label, ns, ns / engine_ns, ns - floor_ns])
 		print("    floor / engine get_ready_state: %.2fx" % [floor_ns / _fastest(samples[0])])
 	for p in clients.values() + servers:
-		p.close(-1)
+		if p.has_method("close"):
+			p.close(-1)
 	quit(0)
 
 
 # A loop of `calls` calls of `method` on `p`, compiled from source so the typed variant can
-# name a method this file cannot (the probe exists only in a probe build). `run` returns ns
+# name a class this file cannot (the probe exists only in scripts/call-floor). `run` returns ns
 # per call; null if it does not compile.
 func _compile_loop(type_name: String, method: String) -> Object:
 	var script := GDScript.new()

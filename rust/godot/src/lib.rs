@@ -1,36 +1,23 @@
-//! Godot binding: registers `RustWebSocketPeer`, a drop-in replacement for the
-//! engine's `WebSocketPeer`, mapping its API onto the `ws-protocol` core.
+//! The Godot binding: `RustWebSocketPeer` and `RustWebSocketMultiplayerPeer`, thin
+//! façades over the connection crate (`ws-connection`), which does the networking.
+//!
+//! - `peer`, `multiplayer_peer`: one file per class;
+//! - `settings`: the properties both classes share, one implementation;
+//! - `calls`: what both classes do the same way on a connection (start a client, send);
+//! - `engine`: adapters to the engine's types and every workaround, with the list of
+//!   what to re-check on a gdext or Godot upgrade.
 
 use godot::init::{gdextension, ExtensionLibrary, InitStage};
 
-#[cfg(test)]
-mod alloc_count;
-#[cfg(feature = "call-floor-probe")]
-mod call_floor_probe;
-mod cert_verifier;
-mod class_enums;
-mod client;
-mod clock;
-mod docs;
-mod failure;
-mod first_import;
-mod live;
-mod log;
+mod calls;
+mod engine;
 mod multiplayer_peer;
 mod peer;
-mod raw_packet;
-mod server;
 mod settings;
-mod tls_config;
-mod tls_options;
-mod tls_server_config;
-mod transport;
 
 pub use peer::WebSocketPeer;
 
-#[cfg(test)]
-#[global_allocator]
-static ALLOCATOR: alloc_count::CountingAllocator = alloc_count::CountingAllocator;
+use engine::{class_enums, docs, first_import};
 
 struct WebSocketRs;
 
@@ -40,8 +27,6 @@ unsafe impl ExtensionLibrary for WebSocketRs {
         // Our class is registered at Scene level just before this hook runs.
         if stage == InitStage::Scene {
             class_enums::register::<WebSocketPeer>();
-            #[cfg(feature = "call-floor-probe")]
-            call_floor_probe::register();
         }
         if stage == InitStage::Editor && first_import::on_editor_init() {
             docs::PAGES.iter().for_each(|page| docs::register(page));

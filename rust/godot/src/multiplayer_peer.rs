@@ -7,38 +7,33 @@
 //! of the high-level API, unchanged; `SceneMultiplayer` relays between clients
 //! itself, through the server.
 
+use std::cell::{OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::net::IpAddr;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
 use godot::classes::multiplayer_peer::{ConnectionStatus, TransferMode};
 use godot::classes::{IMultiplayerPeerExtension, MultiplayerPeerExtension};
-use godot::global::{Error, PrintLevel};
+use godot::global::Error;
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
+use godot::register::property::PhantomVar;
 use indexmap::IndexMap;
 use rustls::ServerConfig;
+use ws_connection::net::listener::Listener;
+use ws_connection::tls::TlsStream;
+use ws_connection::{clock, ReadyState, Transport, WebSocket, Write};
 
-use crate::class_enums::State;
-use crate::clock;
-use crate::peer::{PeerConfig, WebSocketPeer};
-use crate::raw_packet;
-use crate::settings::{self, Settings};
-use crate::tls_options::OptTls;
-use crate::tls_server_config::server_config;
-use crate::transport::listener::Listener;
-use crate::transport::tls::TlsStream;
-use crate::transport::Transport;
+use crate::calls;
+use crate::engine::log::Log;
+use crate::engine::raw_packet;
+use crate::engine::tls_options::OptTls;
+use crate::peer::WebSocketPeer;
+use crate::settings::Settings;
 
-const CLASS: &str = "RustWebSocketMultiplayerPeer";
-
-/// `mp_error!("method", "format", args…)`: a programmer error, located at the class method.
-macro_rules! mp_error {
-    ($method:expr, $($fmt:tt)+) => {
-        $crate::log::emit_in(CLASS, PrintLevel::Error, $method, &format!($($fmt)+))
-    };
-}
+const LOG: Log = Log::new("RustWebSocketMultiplayerPeer");
 
 /// The ID the server always has.
 const SERVER_ID: i32 = 1;
@@ -51,22 +46,38 @@ const DEPARTED_KEPT: usize = 64;
 /// header size its protocol no longer has).
 const ENGINE_PROTO_SIZE: i32 = 9;
 
+/// One connection of the multiplayer peer.
+struct Link {
+    ws: Rc<RefCell<WebSocket>>,
+    /// The `RustWebSocketPeer` over it, made the first time `get_peer()` asks.
+    object: OnceCell<Gd<WebSocketPeer>>,
+}
+
+impl Link {
+    fn new() -> Link {
+        Link { ws: Rc::default(), object: OnceCell::new() }
+    }
+}
+
 /// A WebSocket multiplayer peer: a client, or a server with its clients.
 #[derive(GodotClass)]
 #[class(base = MultiplayerPeerExtension, tool, rename = RustWebSocketMultiplayerPeer)]
 pub struct WebSocketMultiplayerPeer {
     #[var(get, set, usage_flags = [DEFAULT])]
-    supported_protocols: PackedStringArray,
+    supported_protocols: PhantomVar<PackedStringArray>,
     #[var(get, set, usage_flags = [DEFAULT])]
-    handshake_headers: PackedStringArray,
+    handshake_headers: PhantomVar<PackedStringArray>,
     #[var(get, set, usage_flags = [DEFAULT])]
-    inbound_buffer_size: i32,
+    inbound_buffer_size: PhantomVar<i32>,
     #[var(get, set, usage_flags = [DEFAULT])]
-    outbound_buffer_size: i32,
+    outbound_buffer_size: PhantomVar<i32>,
     #[var(get, set, usage_flags = [DEFAULT])]
     handshake_timeout: f64,
     #[var(get, set, usage_flags = [DEFAULT])]
-    max_queued_packets: i32,
+    max_queued_packets: PhantomVar<i32>,
+
+    /// The properties it shares with `RustWebSocketPeer`, for every connection.
+    settings: Settings,
 
     status: ConnectionStatus,
     unique_id: i32,
@@ -81,9 +92,9 @@ pub struct WebSocketMultiplayerPeer {
     tls_server: Option<Arc<ServerConfig>>,
     /// Connections not open yet, by the ID they will get, with the time they began,
     /// in the order they were accepted (the order they are reported in, as the engine).
-    pending: IndexMap<i32, (Gd<WebSocketPeer>, Duration)>,
+    pending: IndexMap<i32, (Link, Duration)>,
     /// Open connections by ID, in the order they opened; a client has one, the server (ID 1).
-    peers: IndexMap<i32, Gd<WebSocketPeer>>,
+    peers: IndexMap<i32, Link>,
     incoming: VecDeque<(i32, Vec<u8>)>,
     /// The latest peers that disconnected (at most `DEPARTED_KEPT`): packets sent
     /// to them fail quietly, as the game may not have seen the signal yet.
@@ -105,14 +116,14 @@ enum Event {
 #[godot_api]
 impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
     fn init(base: Base<MultiplayerPeerExtension>) -> Self {
-        let defaults = Settings::default();
         WebSocketMultiplayerPeer {
-            supported_protocols: PackedStringArray::new(),
-            handshake_headers: PackedStringArray::new(),
-            inbound_buffer_size: defaults.inbound_buffer_size,
-            outbound_buffer_size: defaults.outbound_buffer_size,
+            supported_protocols: PhantomVar::default(),
+            handshake_headers: PhantomVar::default(),
+            inbound_buffer_size: PhantomVar::default(),
+            outbound_buffer_size: PhantomVar::default(),
             handshake_timeout: 3.0,
-            max_queued_packets: defaults.max_queued_packets,
+            max_queued_packets: PhantomVar::default(),
+            settings: Settings::new(LOG),
             status: ConnectionStatus::DISCONNECTED,
             unique_id: 0,
             target_peer: 0,
@@ -137,11 +148,11 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
         r_buffer_size: RawPtr<*mut i32>,
     ) -> Error {
         if self.status != ConnectionStatus::CONNECTED {
-            mp_error!("get_packet", "not connected");
+            LOG.error("get_packet", "not connected");
             return Error::ERR_UNCONFIGURED;
         }
         let Some((_, data)) = self.incoming.pop_front() else {
-            mp_error!("get_packet", "no packet available");
+            LOG.error("get_packet", "no packet available");
             return Error::ERR_UNAVAILABLE;
         };
         self.packet = data;
@@ -152,7 +163,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
 
     unsafe fn put_packet_rawptr(&mut self, p_buffer: RawPtr<*const u8>, p_buffer_size: i32) -> Error {
         if self.status != ConnectionStatus::CONNECTED {
-            mp_error!("put_packet", "not connected");
+            LOG.error("put_packet", "not connected");
             return Error::ERR_UNCONFIGURED;
         }
         // SAFETY: Godot's buffer, used only during this call.
@@ -167,7 +178,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
     }
 
     fn get_max_packet_size(&self) -> i32 {
-        self.outbound_buffer_size - ENGINE_PROTO_SIZE
+        self.settings.outbound_buffer_size() - ENGINE_PROTO_SIZE
     }
 
     fn get_packet_channel(&self) -> i32 {
@@ -202,7 +213,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
         match self.incoming.front() {
             Some((source, _)) => *source,
             None => {
-                mp_error!("get_packet_peer", "no packet available");
+                LOG.error("get_packet_peer", "no packet available");
                 SERVER_ID
             }
         }
@@ -232,11 +243,11 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
     }
 
     fn disconnect_peer(&mut self, peer: i32, force: bool) {
-        let Some(connection) = self.peers.get_mut(&peer) else {
-            mp_error!("disconnect_peer", "peer not found: {peer}");
+        let Some(link) = self.peers.get(&peer) else {
+            LOG.error("disconnect_peer", &format!("peer not found: {peer}"));
             return;
         };
-        connection.bind_mut().close_normally();
+        close_normally(link);
         // Without force, the next poll sees it closing and signals peer_disconnected.
         if force {
             self.peers.shift_remove(&peer);
@@ -274,17 +285,23 @@ impl WebSocketMultiplayerPeer {
     #[func]
     fn create_client(&mut self, url: GString, #[opt(default = OptTls(None))] tls_client_options: OptTls) -> Error {
         if self.status != ConnectionStatus::DISCONNECTED {
-            mp_error!("create_client", "already in use; call close() first");
+            LOG.error("create_client", "already in use; call close() first");
             return Error::ERR_ALREADY_IN_USE;
         }
         self.clear();
-        let mut peer = WebSocketPeer::configured(&self.peer_config());
-        // Invalid arguments fail here, with the peer's own error line.
-        let error = peer.bind_mut().connect_to_url(url, tls_client_options);
+        let link = Link::new();
+        let error = calls::connect(
+            &mut link.ws.borrow_mut(),
+            &url,
+            &tls_client_options,
+            &mut self.settings,
+            LOG,
+            "create_client",
+        );
         if error != Error::OK {
             return error;
         }
-        self.pending.insert(SERVER_ID, (peer, clock::now()));
+        self.pending.insert(SERVER_ID, (link, clock::now()));
         self.status = ConnectionStatus::CONNECTING;
         Error::OK
     }
@@ -299,15 +316,15 @@ impl WebSocketMultiplayerPeer {
         #[opt(default = OptTls(None))] tls_server_options: OptTls,
     ) -> Error {
         if self.status != ConnectionStatus::DISCONNECTED {
-            mp_error!("create_server", "already in use; call close() first");
+            LOG.error("create_server", "already in use; call close() first");
             return Error::ERR_ALREADY_IN_USE;
         }
-        if tls_server_options.0.as_ref().is_some_and(|options| !options.is_server()) {
-            mp_error!("create_server", "client TLSOptions given; use TLSOptions.server()");
+        if tls_server_options.is_client() {
+            LOG.error("create_server", "client TLSOptions given; use TLSOptions.server()");
             return Error::ERR_INVALID_PARAMETER;
         }
         let Ok(port) = u16::try_from(port) else {
-            mp_error!("create_server", "invalid port {port}");
+            LOG.error("create_server", &format!("invalid port {port}"));
             return Error::ERR_INVALID_PARAMETER;
         };
         let bind = match bind_address.to_string().as_str() {
@@ -315,17 +332,18 @@ impl WebSocketMultiplayerPeer {
             address => match address.parse::<IpAddr>() {
                 Ok(ip) => Some(ip),
                 Err(_) => {
-                    mp_error!("create_server", "bind_address must be \"*\" or an IP address, not \"{address}\"");
+                    let why = format!("bind_address must be \"*\" or an IP address, not \"{address}\"");
+                    LOG.error("create_server", &why);
                     return Error::ERR_INVALID_PARAMETER;
                 }
             },
         };
         let tls_server = match &tls_server_options.0 {
             None => None,
-            Some(options) => match server_config(options) {
+            Some(_) => match tls_server_options.server_config() {
                 Ok(config) => Some(config),
                 Err(why) => {
-                    mp_error!("create_server", "unusable tls_server_options: {why}");
+                    LOG.error("create_server", &format!("unusable tls_server_options: {why}"));
                     return Error::ERR_INVALID_PARAMETER;
                 }
             },
@@ -335,12 +353,7 @@ impl WebSocketMultiplayerPeer {
             Ok(listener) => listener,
             Err(e) => {
                 // Another server on the port is the machine's state, not a bug.
-                crate::log::emit_in(
-                    CLASS,
-                    PrintLevel::Warn,
-                    "create_server",
-                    &format!("cannot listen on port {port}: {e}"),
-                );
+                LOG.warn("create_server", &format!("cannot listen on port {port}: {e}"));
                 return if e.kind() == std::io::ErrorKind::AddrInUse {
                     Error::ERR_ALREADY_IN_USE
                 } else {
@@ -355,23 +368,24 @@ impl WebSocketMultiplayerPeer {
         Error::OK
     }
 
-    /// The connection to peer `peer_id` (on a client, the server is 1).
+    /// The connection to peer `peer_id` (on a client, the server is 1), as a
+    /// `RustWebSocketPeer` over the same connection.
     #[func]
     fn get_peer(&self, peer_id: i32) -> Option<Gd<WebSocketPeer>> {
-        let peer = self.peers.get(&peer_id).cloned();
-        if peer.is_none() {
-            mp_error!("get_peer", "peer not found: {peer_id}");
-        }
-        peer
+        let Some(link) = self.peers.get(&peer_id) else {
+            LOG.error("get_peer", &format!("peer not found: {peer_id}"));
+            return None;
+        };
+        Some(link.object.get_or_init(|| WebSocketPeer::over(link.ws.clone())).clone())
     }
 
     /// The IP address of peer `id`.
     #[func]
     fn get_peer_address(&self, id: i32) -> GString {
         match self.peers.get(&id) {
-            Some(peer) => peer.bind().get_connected_host(),
+            Some(link) => link.ws.borrow().remote().map_or(GString::new(), |(host, _)| GString::from(host)),
             None => {
-                mp_error!("get_peer_address", "peer not found: {id}");
+                LOG.error("get_peer_address", &format!("peer not found: {id}"));
                 GString::new()
             }
         }
@@ -381,9 +395,9 @@ impl WebSocketMultiplayerPeer {
     #[func]
     fn get_peer_port(&self, id: i32) -> i32 {
         match self.peers.get(&id) {
-            Some(peer) => peer.bind().get_connected_port(),
+            Some(link) => link.ws.borrow().remote().map_or(0, |(_, port)| i32::from(port)),
             None => {
-                mp_error!("get_peer_port", "peer not found: {id}");
+                LOG.error("get_peer_port", &format!("peer not found: {id}"));
                 0
             }
         }
@@ -391,46 +405,43 @@ impl WebSocketMultiplayerPeer {
 
     #[func]
     fn get_supported_protocols(&self) -> PackedStringArray {
-        self.supported_protocols.clone()
+        self.settings.supported_protocols()
     }
 
     #[func]
     fn set_supported_protocols(&mut self, protocols: PackedStringArray) {
-        self.supported_protocols = settings::trimmed_protocols(&protocols);
+        self.settings.set_supported_protocols(&protocols);
     }
 
     #[func]
     fn get_handshake_headers(&self) -> PackedStringArray {
-        self.handshake_headers.clone()
+        self.settings.handshake_headers()
     }
 
     #[func]
     fn set_handshake_headers(&mut self, protocols: PackedStringArray) {
-        self.handshake_headers = protocols;
+        self.settings.set_handshake_headers(&protocols);
     }
 
     #[func]
     fn get_inbound_buffer_size(&self) -> i32 {
-        self.inbound_buffer_size
+        self.settings.inbound_buffer_size()
     }
 
     #[func]
     fn set_inbound_buffer_size(&mut self, buffer_size: i32) {
-        if buffer_size <= 0 {
-            mp_error!("set_inbound_buffer_size", "must be > 0, got {buffer_size}");
-            return;
-        }
-        self.inbound_buffer_size = buffer_size;
+        self.settings.set_inbound_buffer_size(buffer_size);
     }
 
     #[func]
     fn get_outbound_buffer_size(&self) -> i32 {
-        self.outbound_buffer_size
+        self.settings.outbound_buffer_size()
     }
 
     #[func]
     fn set_outbound_buffer_size(&mut self, buffer_size: i32) {
-        self.outbound_buffer_size = buffer_size;
+        self.settings.set_outbound_buffer_size(buffer_size);
+        self.update_limits();
     }
 
     #[func]
@@ -441,7 +452,10 @@ impl WebSocketMultiplayerPeer {
     #[func]
     fn set_handshake_timeout(&mut self, timeout: f64) {
         if timeout.is_nan() || timeout <= 0.0 {
-            mp_error!("set_handshake_timeout", "must be > 0, got {timeout}");
+            LOG.error(
+                "set_handshake_timeout",
+                &format!("handshake_timeout must be positive (got {timeout}); keeping {}", self.handshake_timeout),
+            );
             return;
         }
         self.handshake_timeout = timeout;
@@ -449,17 +463,19 @@ impl WebSocketMultiplayerPeer {
 
     #[func]
     fn get_max_queued_packets(&self) -> i32 {
-        self.max_queued_packets
+        self.settings.max_queued_packets()
     }
 
     #[func]
     fn set_max_queued_packets(&mut self, max_queued_packets: i32) {
-        if max_queued_packets <= 0 {
-            mp_error!("set_max_queued_packets", "must be > 0, got {max_queued_packets}");
-            return;
-        }
-        self.max_queued_packets = max_queued_packets;
+        self.settings.set_max_queued_packets(max_queued_packets);
+        self.update_limits();
     }
+}
+
+/// Starts the closing handshake (a Close 1000 frame after what is queued).
+fn close_normally(link: &Link) {
+    let _ = link.ws.borrow_mut().close(1000, "", clock::now());
 }
 
 impl WebSocketMultiplayerPeer {
@@ -467,26 +483,26 @@ impl WebSocketMultiplayerPeer {
     /// (0) or every client but one (-ID).
     fn queue_packet(&mut self, data: &[u8]) -> Error {
         if self.listener.is_none() {
-            return match self.peers.get_mut(&SERVER_ID) {
-                Some(server) => server.bind_mut().queue_binary(data),
+            return match self.peers.get(&SERVER_ID) {
+                Some(server) => queue(server, data),
                 None => Error::ERR_UNCONFIGURED,
             };
         }
         if self.target_peer > 0 {
-            let Some(peer) = self.peers.get_mut(&self.target_peer) else {
+            let Some(link) = self.peers.get(&self.target_peer) else {
                 // A peer that just went away is the network's doing, not the caller's.
                 if self.departed.contains(&self.target_peer) {
                     return Error::ERR_UNAVAILABLE;
                 }
-                mp_error!("put_packet", "peer not found: {}", self.target_peer);
+                LOG.error("put_packet", &format!("peer not found: {}", self.target_peer));
                 return Error::ERR_INVALID_PARAMETER;
             };
-            return peer.bind_mut().queue_binary(data);
+            return queue(link, data);
         }
         // A client whose queue is full misses the packet, as with the engine's class.
-        for (&id, peer) in self.peers.iter_mut() {
+        for (&id, link) in self.peers.iter() {
             if self.target_peer == 0 || -self.target_peer != id {
-                let _ = peer.bind_mut().queue_binary(data);
+                let _ = queue(link, data);
             }
         }
         Error::OK
@@ -511,18 +527,17 @@ impl WebSocketMultiplayerPeer {
 
     fn flush_queued(&mut self) {
         self.flush_scheduled = false;
-        for peer in self.peers.values_mut() {
-            peer.bind_mut().flush_queued();
+        for link in self.peers.values() {
+            let mut ws = link.ws.borrow_mut();
+            ws.flush();
+            LOG.new_failure("put_packet", &mut ws);
         }
     }
 
-    fn peer_config(&self) -> PeerConfig {
-        PeerConfig {
-            supported_protocols: self.supported_protocols.clone(),
-            handshake_headers: self.handshake_headers.clone(),
-            inbound_buffer_size: self.inbound_buffer_size,
-            outbound_buffer_size: self.outbound_buffer_size,
-            max_queued_packets: self.max_queued_packets,
+    /// Applies the settings that may change on open connections to every one.
+    fn update_limits(&mut self) {
+        for link in self.peers.values().chain(self.pending.values().map(|(link, _)| link)) {
+            link.ws.borrow_mut().update_limits(self.settings.config());
         }
     }
 
@@ -533,8 +548,8 @@ impl WebSocketMultiplayerPeer {
     /// Back to DISCONNECTED: every connection is closed (a Close frame is sent where
     /// one is open) and dropped, without signals, as the engine's `close()`.
     fn clear(&mut self) {
-        for (_, mut peer) in std::mem::take(&mut self.peers) {
-            peer.bind_mut().close_normally();
+        for (_, link) in std::mem::take(&mut self.peers) {
+            close_normally(&link);
         }
         self.pending.clear();
         self.listener = None;
@@ -545,23 +560,29 @@ impl WebSocketMultiplayerPeer {
         self.unique_id = 0;
     }
 
+    /// Polls `link`'s connection, with its failure's one warning named after this class.
+    fn poll_link(&self, link: &Link, now: Duration) -> ReadyState {
+        let mut ws = link.ws.borrow_mut();
+        ws.poll(self.settings.config(), now);
+        LOG.new_failure("poll", &mut ws);
+        ws.ready_state()
+    }
+
     fn poll_client(&mut self) -> Vec<Event> {
         let mut events = Vec::new();
         let now = clock::now();
-        if let Some((mut peer, since)) = self.pending.shift_remove(&SERVER_ID) {
-            peer.bind_mut().poll();
-            let state = peer.bind().get_ready_state();
-            match state {
-                State::Open => match self.take_id(&mut peer) {
+        if let Some((link, since)) = self.pending.shift_remove(&SERVER_ID) {
+            match self.poll_link(&link, now) {
+                ReadyState::Open => match take_id(&link) {
                     Some(Ok(id)) => {
                         self.unique_id = id;
                         self.status = ConnectionStatus::CONNECTED;
-                        self.peers.insert(SERVER_ID, peer);
+                        self.peers.insert(SERVER_ID, link);
                         events.push(Event::Connected(SERVER_ID));
                     }
                     Some(Err(why)) => {
-                        crate::log::emit_in(CLASS, PrintLevel::Warn, "poll", &format!("{why}; closing the connection"));
-                        peer.bind_mut().close_normally();
+                        LOG.warn("poll", &format!("{why}; closing the connection"));
+                        close_normally(&link);
                         self.clear();
                         return events;
                     }
@@ -570,12 +591,12 @@ impl WebSocketMultiplayerPeer {
                         return events;
                     }
                     None => {
-                        self.pending.insert(SERVER_ID, (peer, since));
+                        self.pending.insert(SERVER_ID, (link, since));
                         return events;
                     }
                 },
-                State::Connecting if !self.timed_out(since, now) => {
-                    self.pending.insert(SERVER_ID, (peer, since));
+                ReadyState::Connecting if !self.timed_out(since, now) => {
+                    self.pending.insert(SERVER_ID, (link, since));
                     return events;
                 }
                 _ => {
@@ -585,32 +606,22 @@ impl WebSocketMultiplayerPeer {
                 }
             }
         }
-        let Some(server) = self.peers.get_mut(&SERVER_ID) else {
+        let Some(server) = self.peers.get(&SERVER_ID) else {
             return events;
         };
-        let mut server = server.bind_mut();
-        server.poll();
-        while let Some(data) = server.next_message() {
-            self.incoming.push_back((SERVER_ID, data));
+        self.poll_link(server, now);
+        let mut ws = server.ws.borrow_mut();
+        while let Some(message) = ws.pop_message() {
+            self.incoming.push_back((SERVER_ID, message.data));
         }
-        let open = server.get_ready_state() == State::Open;
-        drop(server);
+        // Read after the messages: OPEN lasts while earlier ones are unread.
+        let open = ws.ready_state() == ReadyState::Open;
+        drop(ws);
         if !open {
             events.push(Event::Disconnected(SERVER_ID));
             self.clear();
         }
         events
-    }
-
-    /// The ID message a client waits for: `None` until it arrives, then the ID or
-    /// why the message is not one (not 4 bytes, or an ID below 2).
-    fn take_id(&self, peer: &mut Gd<WebSocketPeer>) -> Option<Result<i32, String>> {
-        let message = peer.bind_mut().next_message()?;
-        let Ok(bytes) = <[u8; 4]>::try_from(message.as_slice()) else {
-            return Some(Err(format!("the server's first message is {} bytes, not a 4-byte peer ID", message.len())));
-        };
-        let id = i32::from_le_bytes(bytes);
-        Some(if id < 2 { Err(format!("the server assigned the invalid peer ID {id}")) } else { Ok(id) })
     }
 
     fn poll_server(&mut self) -> Vec<Event> {
@@ -619,34 +630,34 @@ impl WebSocketMultiplayerPeer {
         self.accept_connections(now);
 
         let pending = std::mem::take(&mut self.pending);
-        for (id, (mut peer, since)) in pending {
-            peer.bind_mut().poll();
-            let state = peer.bind().get_ready_state();
-            match state {
-                State::Connecting if !self.timed_out(since, now) => {
-                    self.pending.insert(id, (peer, since));
+        for (id, (link, since)) in pending {
+            match self.poll_link(&link, now) {
+                ReadyState::Connecting if !self.timed_out(since, now) => {
+                    self.pending.insert(id, (link, since));
                 }
-                State::Open if !self.refusing => {
-                    if peer.bind_mut().send_binary(&id.to_le_bytes()) == Error::OK {
-                        self.peers.insert(id, peer);
+                ReadyState::Open if !self.refusing => {
+                    let sent =
+                        calls::send(&mut link.ws.borrow_mut(), false, &id.to_le_bytes(), Write::Now, LOG, "poll");
+                    if sent == Error::OK {
+                        self.peers.insert(id, link);
                         events.push(Event::Connected(id));
                     } else {
-                        peer.bind_mut().close_normally();
+                        close_normally(&link);
                     }
                 }
                 // Timed out, failed, or opened while new connections are refused.
-                _ => peer.bind_mut().close_normally(),
+                _ => close_normally(&link),
             }
         }
 
         let mut gone = Vec::new();
-        for (&id, peer) in self.peers.iter_mut() {
-            let mut peer = peer.bind_mut();
-            peer.poll();
-            while let Some(data) = peer.next_message() {
-                self.incoming.push_back((id, data));
+        for (&id, link) in self.peers.iter() {
+            self.poll_link(link, now);
+            let mut ws = link.ws.borrow_mut();
+            while let Some(message) = ws.pop_message() {
+                self.incoming.push_back((id, message.data));
             }
-            if peer.get_ready_state() != State::Open {
+            if ws.ready_state() != ReadyState::Open {
                 gone.push(id);
             }
         }
@@ -660,8 +671,6 @@ impl WebSocketMultiplayerPeer {
 
     fn accept_connections(&mut self, now: Duration) {
         let Some(listener) = self.listener.as_ref() else { return };
-        // Built on the first connection taken: most polls take none.
-        let mut config = None;
         for _ in 0..ACCEPTS_PER_POLL {
             let Some(stream) = listener.accept() else { break };
             if self.refusing {
@@ -676,11 +685,10 @@ impl WebSocketMultiplayerPeer {
                     Err(_) => continue,
                 },
             };
-            let config = config.get_or_insert_with(|| self.peer_config());
-            let mut peer = WebSocketPeer::configured(config);
-            peer.bind_mut().accept_owned(transport);
+            let link = Link::new();
+            link.ws.borrow_mut().accept(transport, self.settings.config(), now);
             let id = self.new_peer_id();
-            self.pending.insert(id, (peer, now));
+            self.pending.insert(id, (link, now));
         }
     }
 
@@ -700,4 +708,21 @@ impl WebSocketMultiplayerPeer {
             }
         }
     }
+}
+
+/// Queues a packet to leave with the next flush or `poll`, in one write with the
+/// others queued meanwhile.
+fn queue(link: &Link, data: &[u8]) -> Error {
+    calls::send(&mut link.ws.borrow_mut(), false, data, Write::Later, LOG, "put_packet")
+}
+
+/// The ID message a client waits for: `None` until it arrives, then the ID or
+/// why the message is not one (not 4 bytes, or an ID below 2).
+fn take_id(link: &Link) -> Option<Result<i32, String>> {
+    let message = link.ws.borrow_mut().pop_message()?.data;
+    let Ok(bytes) = <[u8; 4]>::try_from(message.as_slice()) else {
+        return Some(Err(format!("the server's first message is {} bytes, not a 4-byte peer ID", message.len())));
+    };
+    let id = i32::from_le_bytes(bytes);
+    Some(if id < 2 { Err(format!("the server assigned the invalid peer ID {id}")) } else { Ok(id) })
 }

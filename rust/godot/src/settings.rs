@@ -1,68 +1,120 @@
-//! The peer's configuration properties and the core limits they become.
+//! The settings both classes share, in one implementation: `supported_protocols`,
+//! `handshake_headers`, `inbound_buffer_size`, `outbound_buffer_size` and
+//! `max_queued_packets` (and the peer's `heartbeat_interval` and
+//! `compression_enabled`), with their checks and error lines. Each class holds one
+//! block and forwards its property accessors here. The values live in the
+//! connection crate's `Config`, which every connection starts and polls with.
 
-use godot::builtin::{GString, PackedStringArray};
-use ws_protocol::deflate::{DeflateConfig, DeflateParams};
-use ws_protocol::handshake::Request;
-use ws_protocol::Limits;
+use godot::prelude::*;
+use ws_connection::Config;
 
-#[derive(Clone, Debug)]
+use crate::engine::log::Log;
+use crate::engine::project_settings;
+
 pub struct Settings {
-    pub supported_protocols: Vec<String>,
-    pub handshake_headers: Vec<String>,
-    pub inbound_buffer_size: i32,
-    pub outbound_buffer_size: i32,
-    pub max_queued_packets: i32,
-    /// permessage-deflate: a client offers it, a server accepts offers.
-    pub compression_enabled: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            supported_protocols: Vec::new(),
-            handshake_headers: Vec::new(),
-            inbound_buffer_size: 65535,
-            outbound_buffer_size: 65535,
-            max_queued_packets: 4096,
-            compression_enabled: false,
-        }
-    }
+    config: Config,
+    log: Log,
 }
 
 impl Settings {
-    /// Limits for a connection opening now. The inbound size bounds one message
-    /// and the bytes of unread messages; `outbound_buffer_size <= 0` is unlimited.
-    pub fn limits(&self) -> Limits {
-        let inbound = self.inbound_buffer_size.max(1) as usize;
-        Limits {
-            max_message_size: inbound,
-            max_inbound_buffered: inbound,
-            max_queued_messages: self.max_queued_packets.max(1) as usize,
-            max_outbound_buffered: outbound_limit(self.outbound_buffer_size),
-            ..Limits::default()
+    /// The engine's defaults; errors are logged as `log`'s class.
+    pub fn new(log: Log) -> Settings {
+        Settings { config: Config::default(), log }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The config for a client connection starting now, with the engine's TCP
+    /// connect timeout as the project sets it.
+    pub fn config_for_connect(&mut self) -> &Config {
+        self.config.connect_timeout = project_settings::connect_timeout();
+        &self.config
+    }
+
+    pub fn supported_protocols(&self) -> PackedStringArray {
+        self.config.supported_protocols.iter().map(GString::from).collect()
+    }
+
+    /// Kept as the engine keeps them: surrounding blanks removed.
+    pub fn set_supported_protocols(&mut self, protocols: &PackedStringArray) {
+        self.config.supported_protocols =
+            protocols.as_slice().iter().map(|p| p.to_string().trim().to_string()).collect();
+    }
+
+    pub fn handshake_headers(&self) -> PackedStringArray {
+        self.config.handshake_headers.iter().map(GString::from).collect()
+    }
+
+    pub fn set_handshake_headers(&mut self, headers: &PackedStringArray) {
+        self.config.handshake_headers = headers.as_slice().iter().map(GString::to_string).collect();
+    }
+
+    pub fn inbound_buffer_size(&self) -> i32 {
+        self.config.inbound_buffer_size
+    }
+
+    /// Read when a connection opens.
+    pub fn set_inbound_buffer_size(&mut self, size: i32) {
+        if let Some(size) =
+            self.positive("set_inbound_buffer_size", "inbound_buffer_size", size, self.config.inbound_buffer_size)
+        {
+            self.config.inbound_buffer_size = size;
         }
     }
-}
 
-impl Settings {
-    /// What a client offers: permessage-deflate with the defaults, when enabled.
-    pub fn deflate_offer(&self) -> Option<DeflateConfig> {
-        self.compression_enabled.then(DeflateConfig::default)
+    pub fn outbound_buffer_size(&self) -> i32 {
+        self.config.outbound_buffer_size
     }
 
-    /// A server's answer to the client's permessage-deflate offers, when enabled:
-    /// the agreed parameters and the `Sec-WebSocket-Extensions` value.
-    pub fn accept_deflate(&self, request: &Request) -> Option<(DeflateParams, String)> {
-        self.compression_enabled.then(|| request.accept_deflate(&DeflateConfig::default())).flatten()
+    /// 0 or less means no limit. Applies to open connections too (`Config::update_live_limits`).
+    pub fn set_outbound_buffer_size(&mut self, size: i32) {
+        self.config.outbound_buffer_size = size;
     }
-}
 
-/// `outbound_buffer_size` as a limit: 0 or less means none.
-pub fn outbound_limit(outbound_buffer_size: i32) -> Option<usize> {
-    (outbound_buffer_size > 0).then_some(outbound_buffer_size as usize)
-}
+    pub fn max_queued_packets(&self) -> i32 {
+        self.config.max_queued_packets
+    }
 
-/// Subprotocol names as the engine keeps them: surrounding blanks removed.
-pub fn trimmed_protocols(protocols: &PackedStringArray) -> PackedStringArray {
-    protocols.as_slice().iter().map(|p| GString::from(p.to_string().trim())).collect()
+    /// Applies to open connections too (`Config::update_live_limits`).
+    pub fn set_max_queued_packets(&mut self, count: i32) {
+        if let Some(count) =
+            self.positive("set_max_queued_packets", "max_queued_packets", count, self.config.max_queued_packets)
+        {
+            self.config.max_queued_packets = count;
+        }
+    }
+
+    pub fn heartbeat_interval(&self) -> f64 {
+        self.config.heartbeat_interval.as_millis() as f64 / 1000.0
+    }
+
+    /// Whole milliseconds, as the engine stores it.
+    pub fn set_heartbeat_interval(&mut self, interval: f64) {
+        if interval.is_nan() || interval < 0.0 {
+            self.log.error("set_heartbeat_interval", &format!("heartbeat_interval must be >= 0 (got {interval})"));
+            return;
+        }
+        self.config.heartbeat_interval = std::time::Duration::from_millis((interval * 1000.0) as u64);
+    }
+
+    pub fn compression_enabled(&self) -> bool {
+        self.config.compression_enabled
+    }
+
+    /// Read when a connection starts.
+    pub fn set_compression_enabled(&mut self, enabled: bool) {
+        self.config.compression_enabled = enabled;
+    }
+
+    /// `value` if it is positive; else an error line, and the setting keeps `current`.
+    #[track_caller]
+    fn positive(&self, method: &str, name: &str, value: i32, current: i32) -> Option<i32> {
+        if value <= 0 {
+            self.log.error(method, &format!("{name} must be positive (got {value}); keeping {current}"));
+            return None;
+        }
+        Some(value)
+    }
 }

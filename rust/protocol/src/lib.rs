@@ -26,7 +26,7 @@ pub mod ws_url;
 pub use close::CloseStatus;
 pub use connection::{Connection, Role, State, Timeout};
 pub use error::{CloseError, ProtocolError, SendError};
-pub use handshake::{ClientHandshake, ClientOutcome, HandshakeError, Request, ServerHandshake};
+pub use handshake::{ClientHandshake, ClientOutcome, HandshakeError, Request, ServerHandshake, ServerOutcome};
 pub use limits::Limits;
 pub use message::Message;
 pub use opcode::OpCode;

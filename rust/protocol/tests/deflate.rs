@@ -30,9 +30,9 @@ fn negotiated(client: DeflateConfig, server: DeflateConfig, limits: Limits) -> (
     let (mut ch, request) =
         ClientHandshake::with_deflate(&url, &[], &[], [1; 16], 8192, Duration::MAX, Some(client)).unwrap();
     let req = ServerHandshake::new(8192, Duration::MAX).receive(&request).unwrap().unwrap();
-    let (server_params, value) = req.accept_deflate(&server).expect("offer accepted");
-    let response = req.response_with_extensions(None, Some(&value), &[]).unwrap();
-    let outcome = ch.receive(&response).unwrap().unwrap();
+    let answer = req.accept(&[], Some(&server), &[]).unwrap();
+    let server_params = answer.deflate.expect("offer accepted");
+    let outcome = ch.receive(&answer.response).unwrap().unwrap();
     let client_params = outcome.deflate.expect("client sees the extension");
     assert_eq!(client_params, server_params, "both ends agree");
     let mut c = Connection::new(Role::Client, limits.clone(), T0, [7; 32]);

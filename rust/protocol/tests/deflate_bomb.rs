@@ -10,9 +10,7 @@ use ws_protocol::deflate::{DeflateParams, MessageCompressor};
 use ws_protocol::frame::encode_header_rsv1;
 use ws_protocol::{Connection, Limits, OpCode, Role, State};
 
-#[path = "common/counting_alloc.rs"]
-mod counting_alloc;
-use counting_alloc::{Counting, CURRENT, PEAK};
+use ws_testkit::counting_alloc::{Counting, CURRENT, PEAK};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;

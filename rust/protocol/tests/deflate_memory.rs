@@ -8,9 +8,7 @@ use std::time::Duration;
 use ws_protocol::deflate::DeflateParams;
 use ws_protocol::{Connection, Limits, Role};
 
-#[path = "common/counting_alloc.rs"]
-mod counting_alloc;
-use counting_alloc::{Counting, CURRENT};
+use ws_testkit::counting_alloc::{Counting, CURRENT};
 
 #[path = "common/pump.rs"]
 mod pump;

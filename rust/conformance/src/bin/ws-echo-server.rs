@@ -30,14 +30,12 @@ fn serve(mut stream: TcpStream) -> std::io::Result<()> {
             }
         }
     };
-    let protocol = request.select_protocol(&[]).expect("no protocols configured");
     // permessage-deflate is accepted whenever offered acceptably (RFC 7692).
-    let deflate = request.accept_deflate(&DeflateConfig::default());
-    let extensions = deflate.as_ref().map(|(_, value)| value.as_str());
-    let response = request.response_with_extensions(protocol.as_deref(), extensions, &[]).expect("no extra headers");
-    stream.write_all(&response)?;
+    let answer =
+        request.accept(&[], Some(&DeflateConfig::default()), &[]).expect("no protocols or extra headers configured");
+    stream.write_all(&answer.response)?;
     let mut conn = Connection::new(Role::Server, limits, now(start), [0; 32]);
-    if let Some((params, _)) = deflate {
+    if let Some(params) = answer.deflate {
         conn.enable_deflate(params);
     }
     conn.receive(&request.leftover, now(start));

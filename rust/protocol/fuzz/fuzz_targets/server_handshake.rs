@@ -65,17 +65,17 @@ fuzz_target!(|data: &[u8]| {
             }
             Ok(Some(request)) => {
                 common::check_finished_handshake(&fed, &request.leftover, limit);
-                let protocol = match request.select_protocol(&supported) {
-                    Ok(p) => p,
+                let answer = match request.accept(&supported, None, &[]) {
+                    Ok(answer) => answer,
                     Err(e) => {
                         check_refusal(&e);
                         return;
                     }
                 };
+                let (protocol, response) = (answer.protocol, answer.response);
                 if let Some(p) = &protocol {
                     assert!(request.protocols.contains(p) && supported.iter().any(|s| s.trim() == p));
                 }
-                let response = request.response(protocol.as_deref(), &[]).expect("the 101 response is built");
                 assert!(response.starts_with(b"HTTP/1.1 101 ") && response.ends_with(b"\r\n\r\n"));
 
                 // Our own client, with the same key and offer, accepts the answer.

@@ -9,7 +9,7 @@ mod server;
 pub use accept_key::accept_key;
 pub use client::{ClientHandshake, ClientOutcome};
 pub use error::HandshakeError;
-pub use server::{Request, ServerHandshake};
+pub use server::{Request, ServerHandshake, ServerOutcome};
 
 /// Parsed header lines of a request or response, names as sent.
 pub type Headers = Vec<(String, String)>;

@@ -94,12 +94,45 @@ impl ServerHandshake {
     }
 }
 
+/// What a server answers a valid request with: the one outcome both the 101
+/// response and the connection are built from, as `ClientOutcome` is for a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerOutcome {
+    /// The subprotocol selected, if any.
+    pub protocol: Option<String>,
+    /// The `Sec-WebSocket-Extensions` value answered, if any.
+    pub extensions: Option<String>,
+    /// permessage-deflate as agreed; `None` when not offered, declined or not enabled.
+    pub deflate: Option<DeflateParams>,
+    /// The 101 response to send.
+    pub response: Vec<u8>,
+}
+
 impl Request {
-    /// The first offered subprotocol (in the client's order) that `supported`
-    /// lists. Offers made to a server with none configured are ignored, as
-    /// RFC 6455 allows (engine bug §13.14 drops such clients); a server with
-    /// some configured refuses a client that offers none of them.
-    pub fn select_protocol(&self, supported: &[String]) -> Result<Option<String>, HandshakeError> {
+    /// Answers the request: the first offered subprotocol that `supported` lists,
+    /// permessage-deflate when `deflate` is given and the client offered something
+    /// acceptable, and the 101 response with `extra_headers` lines appended as given.
+    ///
+    /// Offers made to a server with no subprotocols configured are ignored, as RFC
+    /// 6455 allows (engine bug §13.14 drops such clients); a server with some
+    /// configured refuses a client that offers none of them. Deflate offers are
+    /// accepted or declined, never refused.
+    pub fn accept(
+        &self,
+        supported: &[String],
+        deflate: Option<&DeflateConfig>,
+        extra_headers: &[String],
+    ) -> Result<ServerOutcome, HandshakeError> {
+        let protocol = self.select_protocol(supported)?;
+        let (deflate, extensions) = match deflate.and_then(|config| self.accept_deflate(config)) {
+            Some((params, value)) => (Some(params), Some(value)),
+            None => (None, None),
+        };
+        let response = self.response(protocol.as_deref(), extensions.as_deref(), extra_headers)?;
+        Ok(ServerOutcome { protocol, extensions, deflate, response })
+    }
+
+    fn select_protocol(&self, supported: &[String]) -> Result<Option<String>, HandshakeError> {
         let supported: Vec<&str> = supported.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
         if supported.is_empty() {
             return Ok(None);
@@ -111,10 +144,7 @@ impl Request {
             .ok_or_else(|| HandshakeError::NoCommonProtocol(self.protocols.join(", ")))
     }
 
-    /// Answers the client's permessage-deflate offers: the agreed parameters and
-    /// the `Sec-WebSocket-Extensions` value to send, or `None` (declined: no
-    /// offer, or none this server can accept; never a handshake failure).
-    pub fn accept_deflate(&self, config: &DeflateConfig) -> Option<(DeflateParams, String)> {
+    fn accept_deflate(&self, config: &DeflateConfig) -> Option<(DeflateParams, String)> {
         let offers: Vec<&str> = header_block::values(&self.headers, "sec-websocket-extensions").collect();
         if offers.is_empty() {
             return None;
@@ -122,13 +152,7 @@ impl Request {
         deflate::server_accept(&offers.join(","), config)
     }
 
-    /// The 101 response, with `extra_headers` lines appended as given.
-    pub fn response(&self, protocol: Option<&str>, extra_headers: &[String]) -> Result<Vec<u8>, HandshakeError> {
-        self.response_with_extensions(protocol, None, extra_headers)
-    }
-
-    /// As `response`, with a `Sec-WebSocket-Extensions` line when `extensions` is given.
-    pub fn response_with_extensions(
+    fn response(
         &self,
         protocol: Option<&str>,
         extensions: Option<&str>,
@@ -177,11 +201,11 @@ mod tests {
         assert_eq!(req.protocols, ["b", "a"]);
         assert_eq!(req.leftover, [0x81]);
         let supported = vec!["a".to_string(), "b".to_string()];
-        let protocol = req.select_protocol(&supported).unwrap();
-        assert_eq!(protocol.as_deref(), Some("b"), "the client's order wins");
-        let response = String::from_utf8(req.response(protocol.as_deref(), &["X-Server: 1".into()]).unwrap()).unwrap();
+        let outcome = req.accept(&supported, None, &["X-Server: 1".into()]).unwrap();
+        assert_eq!(outcome.protocol.as_deref(), Some("b"), "the client's order wins");
+        assert_eq!((outcome.extensions, outcome.deflate), (None, None));
         assert_eq!(
-            response,
+            String::from_utf8(outcome.response).unwrap(),
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
              Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: b\r\nX-Server: 1\r\n\r\n"
         );
@@ -191,8 +215,16 @@ mod tests {
     fn offered_protocols_are_ignored_when_none_are_configured() {
         // Engine bug §13.14: the engine drops such clients.
         let req = parse(&with("Sec-WebSocket-Protocol: json\r\n")).unwrap().unwrap();
-        assert_eq!(req.select_protocol(&[]), Ok(None));
-        assert!(req.select_protocol(&["xml".into()]).is_err());
+        let outcome = req.accept(&[], None, &[]).unwrap();
+        assert_eq!(outcome.protocol, None);
+        assert!(!String::from_utf8(outcome.response).unwrap().contains("Sec-WebSocket-Protocol"));
+        assert_eq!(req.accept(&["xml".into()], None, &[]), Err(HandshakeError::NoCommonProtocol("json".into())));
+    }
+
+    #[test]
+    fn a_bad_extra_header_line_refuses_the_answer() {
+        let req = parse(&with("")).unwrap().unwrap();
+        assert!(req.accept(&[], None, &["X-Bad\r\nInjected: 1".into()]).is_err());
     }
 
     #[test]
@@ -247,12 +279,17 @@ mod tests {
 
     #[test]
     fn deflate_offers_are_accepted_or_declined_never_refused() {
+        let config = DeflateConfig::default();
         let req = parse(&with("Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=20\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n")).unwrap().unwrap();
-        let (params, value) = req.accept_deflate(&DeflateConfig::default()).unwrap();
-        assert_eq!(value, "permessage-deflate");
-        assert_eq!(params, DeflateParams::default());
-        let response = String::from_utf8(req.response_with_extensions(None, Some(&value), &[]).unwrap()).unwrap();
+        let outcome = req.accept(&[], Some(&config), &[]).unwrap();
+        assert_eq!(outcome.extensions.as_deref(), Some("permessage-deflate"));
+        assert_eq!(outcome.deflate, Some(DeflateParams::default()));
+        let response = String::from_utf8(outcome.response).unwrap();
         assert!(response.ends_with("Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n"));
+        // Compression not enabled on this server: the offer is declined.
+        let declined = req.accept(&[], None, &[]).unwrap();
+        assert_eq!((declined.extensions, declined.deflate), (None, None));
+        assert!(!String::from_utf8(declined.response).unwrap().contains("Extensions"));
         for bad in [
             "permessage-deflate; server_max_window_bits=7",
             "permessage-deflate; a; a",
@@ -260,9 +297,11 @@ mod tests {
             "permessage-deflate; client_max_window_bits=16",
         ] {
             let req = parse(&with(&format!("Sec-WebSocket-Extensions: {bad}\r\n"))).unwrap().unwrap();
-            assert_eq!(req.accept_deflate(&DeflateConfig::default()), None, "{bad}");
+            let outcome = req.accept(&[], Some(&config), &[]).unwrap();
+            assert_eq!((outcome.extensions, outcome.deflate), (None, None), "{bad}");
         }
-        assert_eq!(parse(&with("")).unwrap().unwrap().accept_deflate(&DeflateConfig::default()), None);
+        let outcome = parse(&with("")).unwrap().unwrap().accept(&[], Some(&config), &[]).unwrap();
+        assert_eq!((outcome.extensions, outcome.deflate), (None, None));
     }
 
     #[test]
