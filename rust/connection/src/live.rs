@@ -175,10 +175,11 @@ impl Live {
 }
 
 /// The peer broke RFC 6455 and we closed with `error.close_code()`; a message
-/// over `inbound_buffer_size` (1009) is a limit rather than a violation.
+/// over `inbound_buffer_size` (1009), as sent or once inflated, is a limit rather
+/// than a violation.
 fn protocol_failure(error: ProtocolError) -> Failure {
     let kind = match error {
-        ProtocolError::MessageTooBig { .. } => FailureKind::Limit,
+        ProtocolError::MessageTooBig { .. } | ProtocolError::InflatedTooBig { .. } => FailureKind::Limit,
         _ => FailureKind::Protocol,
     };
     Failure::new(kind, format!("closed with {}: {error}", error.close_code()))
