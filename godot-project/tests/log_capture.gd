@@ -1,4 +1,5 @@
-# Records what RustWebSocketPeer logs while installed (OS.add_logger), so tests
+# Records what our classes (RustWebSocketPeer, RustWebSocketMultiplayerPeer) log while
+# installed (OS.add_logger), so tests
 # can assert the logging rule: errors only for programmer errors, at most one
 # warning per failed connection, located at the class method.
 extends Logger
@@ -14,7 +15,7 @@ var _lines: Array = []
 func _log_error(function: String, _file: String, _line: int, code: String, rationale: String,
 		_editor_notify: bool, error_type: int, _script_backtraces: Array[ScriptBacktrace]) -> void:
 	var text := code if rationale == "" else "%s: %s" % [code, rationale]
-	if function.begins_with("RustWebSocketPeer") or text.contains("RustWebSocketPeer"):
+	if function.begins_with("RustWebSocket") or text.contains("RustWebSocket"):
 		_lock.lock()
 		_lines.append([error_type, function, text])
 		_lock.unlock()

@@ -464,6 +464,44 @@ func test_programmer_errors_stay_errors_at_the_method() -> void:
 	check_eq(captured.lines(LogCapture.WARNING), PackedStringArray(), "no warning")
 
 
+## The multiplayer class logs as itself, at the method the game called, with the
+## same checks and words as RustWebSocketPeer for the settings the two share.
+func test_multiplayer_lines_name_its_own_class_and_method() -> void:
+	var multiplayer_peer := RustWebSocketMultiplayerPeer.new()
+	var peer = own(RustWebSocketPeer.new())
+	check_eq(multiplayer_peer.create_client("foo://game.example"), ERR_INVALID_PARAMETER, "an invalid scheme")
+	multiplayer_peer.inbound_buffer_size = 0
+	peer.inbound_buffer_size = 0
+	multiplayer_peer.max_queued_packets = -1
+	peer.max_queued_packets = -1
+	var errors := captured.lines(LogCapture.ERROR)
+	check_eq(Array(errors).map(func(line): return line.get_slice(" | ", 0)), [
+		"RustWebSocketMultiplayerPeer.create_client", "RustWebSocketMultiplayerPeer.set_inbound_buffer_size",
+		"RustWebSocketPeer.set_inbound_buffer_size", "RustWebSocketMultiplayerPeer.set_max_queued_packets",
+		"RustWebSocketPeer.set_max_queued_packets"], "error locations")
+	if errors.size() == 5:
+		for pair in [[1, 2], [3, 4]]:
+			check_eq(errors[pair[0]].get_slice(": ", 1), errors[pair[1]].get_slice(": ", 1), "one wording: " + errors[pair[0]])
+	captured.clear()
+	# A refused connection: one warning, from the multiplayer class.
+	var probe := TCPServer.new()
+	probe.listen(0, "127.0.0.1")
+	var port := probe.get_local_port()
+	probe.stop()
+	var url := "ws://127.0.0.1:%d/" % port
+	var started := multiplayer_peer.create_client(url)
+	check(started == OK or started == FAILED, "create_client to a closed port: %s" % error_string(started))
+	check(await poll_until([multiplayer_peer], func():
+		return multiplayer_peer.get_connection_status() == MultiplayerPeer.CONNECTION_DISCONNECTED), "gave up")
+	check_eq(captured.lines(LogCapture.ERROR), PackedStringArray(), "no error for a refused connection")
+	var warnings := captured.lines(LogCapture.WARNING)
+	if check_eq(warnings.size(), 1, "one warning " + str(warnings)):
+		check(warnings[0].begins_with("RustWebSocketMultiplayerPeer.poll | ") or
+			warnings[0].begins_with("RustWebSocketMultiplayerPeer.create_client | "), "located at our method: " + warnings[0])
+		check(warnings[0].contains("%s failed: connection refused by 127.0.0.1:%d" % [url, port]), "the reason: " + warnings[0])
+	captured.clear()
+
+
 func test_failure_kind_enum_is_registered() -> void:
 	check(ClassDB.class_has_enum("RustWebSocketPeer", "FailureKind", true), "enum FailureKind")
 	check_eq(ClassDB.class_get_enum_constants("RustWebSocketPeer", "FailureKind", true), PackedStringArray([

@@ -1,0 +1,66 @@
+//! permessage-deflate negotiation between our client and server: agreed only when
+//! both enable it, visible as the agreed extension on both sides, and messages
+//! travel compressed and arrive whole either way.
+
+mod common;
+
+use common::*;
+use ws_connection::{Config, ReadyState};
+
+fn with_compression(enabled: bool) -> Config {
+    Config { compression_enabled: enabled, ..roomy() }
+}
+
+/// Opens a pair, sends the same compressible text each way, and returns the pair
+/// with how many bytes the client wrote for it.
+fn exchange(client: bool, server: bool) -> (MemoryPair, usize) {
+    let mut pair = MemoryPair::open(with_compression(client), with_compression(server), 1 << 20);
+    let text = "{\"entity\": 17, \"x\": 1.5, \"y\": -3.25, \"alive\": true}".repeat(200);
+    let before = pair.client_end.bytes_sent();
+    send(&mut pair.client, true, text.as_bytes());
+    send(&mut pair.server, true, text.as_bytes());
+    let (mut at_server, mut at_client) = (Vec::new(), Vec::new());
+    assert!(pair.poll_until(|p| {
+        at_server.extend(drain(&mut p.server));
+        at_client.extend(drain(&mut p.client));
+        !at_server.is_empty() && !at_client.is_empty()
+    }));
+    assert_eq!(at_server, vec![(true, text.clone().into_bytes())]);
+    assert_eq!(at_client, vec![(true, text.clone().into_bytes())]);
+    let wire = pair.client_end.bytes_sent() - before;
+    (pair, wire)
+}
+
+#[test]
+fn both_enabled_agree_on_deflate_and_compress_what_they_send() {
+    let (pair, wire) = exchange(true, true);
+    assert_eq!(pair.client.extensions(), "permessage-deflate");
+    assert_eq!(pair.server.extensions(), "permessage-deflate");
+    assert!(wire < 1000, "a 10 KB repetitive text took {wire} bytes on the wire");
+}
+
+#[test]
+fn a_server_without_compression_declines_the_offer_and_plain_messages_flow() {
+    let (pair, wire) = exchange(true, false);
+    assert_eq!(pair.client.extensions(), "");
+    assert_eq!(pair.server.extensions(), "");
+    assert!(wire > 10_000, "sent uncompressed: {wire} bytes");
+}
+
+#[test]
+fn a_client_without_compression_offers_nothing() {
+    let (pair, _) = exchange(false, true);
+    assert_eq!(pair.client.extensions(), "");
+    assert_eq!(pair.server.extensions(), "");
+}
+
+#[test]
+fn a_deflate_bomb_is_stopped_at_the_inbound_limit() {
+    let server_config = Config { compression_enabled: true, inbound_buffer_size: 100_000, ..Config::default() };
+    let mut pair = MemoryPair::open(with_compression(true), server_config, 1 << 20);
+    // 4 MB of zeros compress to a few KB; inflated they exceed the server's limit.
+    send(&mut pair.client, false, &vec![0; 4 << 20]);
+    assert!(pair.poll_until(|p| p.server.ready_state() == ReadyState::Closed));
+    assert!(drain(&mut pair.server).is_empty());
+    assert_eq!(failure_kind(&pair.server), Some(ws_connection::FailureKind::Limit));
+}
