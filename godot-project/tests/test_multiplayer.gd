@@ -434,6 +434,38 @@ func test_arguments_and_misuse() -> void:
 	dual.close()
 
 
+## get_peer() hands out a RustWebSocketPeer over the connection itself: the same object
+## on every call, with the settings the connection was made with.
+func test_get_peer_is_the_connection_with_its_settings() -> void:
+	var server := RustWebSocketMultiplayerPeer.new()
+	server.inbound_buffer_size = 12345
+	server.supported_protocols = PackedStringArray(["game"])
+	var port := 0
+	for attempt in 20:
+		port = 20000 + randi() % 40000
+		if server.create_server(port, "127.0.0.1") == OK:
+			break
+	var client := RustWebSocketMultiplayerPeer.new()
+	client.supported_protocols = PackedStringArray(["game"])
+	check_eq(client.create_client("ws://127.0.0.1:%d" % port), OK, "create_client")
+	var joined := []
+	server.peer_connected.connect(func(id): joined.append(id))
+	check(await poll_until([server, client], func(): return joined.size() == 1 and client.get_unique_id() != 0),
+		"the client joined")
+	if joined.is_empty():
+		return
+	var peer = server.get_peer(joined[0])
+	check(peer is RustWebSocketPeer, "a RustWebSocketPeer")
+	check(peer == server.get_peer(joined[0]), "the same object on every call")
+	check_eq(peer.inbound_buffer_size, 12345, "the server's inbound_buffer_size")
+	check_eq(peer.get_selected_protocol(), "game", "the connection's subprotocol")
+	check_eq(peer.get_ready_state(), RustWebSocketPeer.STATE_OPEN, "open")
+	check_eq(peer.get_connected_host(), "127.0.0.1", "its remote address")
+	check_eq(client.get_peer(1).get_requested_url(), "ws://127.0.0.1:%d" % port, "the client's view of the server")
+	server.close()
+	client.close()
+
+
 func cleanup() -> void:
 	await _free_games()
 	await super.cleanup()

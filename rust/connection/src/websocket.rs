@@ -3,6 +3,7 @@
 //! classes drive their connections through this type; they add only the engine's
 //! types, log lines and error codes.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use ws_protocol::{close_code, CloseError, CloseStatus, Connection, Message, Role, SendError, State, UrlError, WsUrl};
@@ -165,7 +166,8 @@ impl WebSocket {
     }
 
     /// Does all the work: connects, handshakes, reads, runs timers, writes. `config`
-    /// is read by a server when the request arrives, and for the heartbeat.
+    /// is read by a server when the request arrives, and by either side as the
+    /// connection opens (limits, heartbeat).
     pub fn poll(&mut self, config: &Config, now: Duration) {
         let failure = match &mut self.phase {
             Phase::Idle => None,
@@ -210,7 +212,6 @@ impl WebSocket {
                 }
             }
             Phase::Live(live) => {
-                live.conn.set_heartbeat_interval(config.heartbeat_interval, now);
                 live.poll(now);
                 None
             }
@@ -340,6 +341,14 @@ impl WebSocket {
         transport.map(|t| t.set_no_delay(enabled)).is_some()
     }
 
+    /// Sets the heartbeat of an open connection (one connecting takes `Config`'s when
+    /// it opens).
+    pub fn set_heartbeat_interval(&mut self, interval: Duration, now: Duration) {
+        if let Phase::Live(live) = &mut self.phase {
+            live.conn.set_heartbeat_interval(interval, now);
+        }
+    }
+
     /// Applies what may change on an open connection (see `Config::update_live_limits`).
     pub fn update_limits(&mut self, config: &Config) {
         if let Phase::Live(live) = &mut self.phase {
@@ -458,10 +467,21 @@ fn extensions_header(headers: &[(String, String)]) -> String {
     values.join(", ")
 }
 
+/// Set when the OS gave no randomness (see `weak_randomness`).
+static WEAK_RANDOMNESS: AtomicBool = AtomicBool::new(false);
+
 /// Handshake keys and mask seeds. Without OS randomness they are weak but the
 /// connection still works (RFC 6455 masks defend proxies, not secrets).
 fn random<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
-    let _ = getrandom::fill(&mut bytes);
+    if getrandom::fill(&mut bytes).is_err() {
+        WEAK_RANDOMNESS.store(true, Ordering::Relaxed);
+    }
     bytes
+}
+
+/// Whether a handshake key or mask seed was ever made without OS randomness (then
+/// they are predictable), for the caller to report.
+pub fn weak_randomness() -> bool {
+    WEAK_RANDOMNESS.load(Ordering::Relaxed)
 }

@@ -34,7 +34,12 @@ pub fn connect(
     let text = url.to_string();
     let config = settings.config_for_connect();
     match ws.connect(&text, |target| options.client_setup(&target.host), config, clock::now()) {
-        Ok(()) => Error::OK,
+        Ok(()) => {
+            if ws_connection::websocket::weak_randomness() {
+                log.error(method, "no OS randomness: handshake keys and masks are weak");
+            }
+            Error::OK
+        }
         Err(ConnectError::InUse) => {
             log.error(method, "already connecting or connected");
             Error::ERR_ALREADY_IN_USE

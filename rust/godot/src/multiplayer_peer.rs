@@ -24,7 +24,7 @@ use indexmap::IndexMap;
 use rustls::ServerConfig;
 use ws_connection::net::listener::Listener;
 use ws_connection::tls::TlsStream;
-use ws_connection::{clock, ReadyState, Transport, WebSocket, Write};
+use ws_connection::{clock, Config, ReadyState, Transport, WebSocket, Write};
 
 use crate::calls;
 use crate::engine::log::Log;
@@ -49,13 +49,39 @@ const ENGINE_PROTO_SIZE: i32 = 9;
 /// One connection of the multiplayer peer.
 struct Link {
     ws: Rc<RefCell<WebSocket>>,
+    /// The settings when the connection was made (changing them later does not change
+    /// how it opens, as with the engine's class), less the heartbeat, which the
+    /// multiplayer peer does not have.
+    config: Config,
     /// The `RustWebSocketPeer` over it, made the first time `get_peer()` asks.
     object: OnceCell<Gd<WebSocketPeer>>,
 }
 
 impl Link {
-    fn new() -> Link {
-        Link { ws: Rc::default(), object: OnceCell::new() }
+    fn new(ws: WebSocket, config: &Config) -> Link {
+        Link { ws: Rc::new(RefCell::new(ws)), config: config.clone(), object: OnceCell::new() }
+    }
+
+    /// Starts the closing handshake (a Close 1000 frame after what is queued), with
+    /// the failure's one warning if sending it fails.
+    fn close_normally(&self, method: &str) {
+        let mut ws = self.ws.borrow_mut();
+        let _ = ws.close(1000, "", clock::now());
+        LOG.new_failure(method, &mut ws);
+    }
+
+    /// Polls the connection, with its failure's one warning named after this class.
+    fn poll(&self, now: Duration) -> ReadyState {
+        let mut ws = self.ws.borrow_mut();
+        ws.poll(&self.config, now);
+        LOG.new_failure("poll", &mut ws);
+        ws.ready_state()
+    }
+
+    /// Queues a packet to leave with the next flush or `poll`, in one write with the
+    /// others queued meanwhile.
+    fn queue(&self, data: &[u8]) -> Error {
+        calls::send(&mut self.ws.borrow_mut(), false, data, Write::Later, LOG, "put_packet")
     }
 }
 
@@ -247,7 +273,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
             LOG.error("disconnect_peer", &format!("peer not found: {peer}"));
             return;
         };
-        close_normally(link);
+        link.close_normally("disconnect_peer");
         // Without force, the next poll sees it closing and signals peer_disconnected.
         if force {
             self.peers.shift_remove(&peer);
@@ -289,18 +315,12 @@ impl WebSocketMultiplayerPeer {
             return Error::ERR_ALREADY_IN_USE;
         }
         self.clear();
-        let link = Link::new();
-        let error = calls::connect(
-            &mut link.ws.borrow_mut(),
-            &url,
-            &tls_client_options,
-            &mut self.settings,
-            LOG,
-            "create_client",
-        );
+        let mut ws = WebSocket::new();
+        let error = calls::connect(&mut ws, &url, &tls_client_options, &mut self.settings, LOG, "create_client");
         if error != Error::OK {
             return error;
         }
+        let link = Link::new(ws, self.settings.config());
         self.pending.insert(SERVER_ID, (link, clock::now()));
         self.status = ConnectionStatus::CONNECTING;
         Error::OK
@@ -376,7 +396,7 @@ impl WebSocketMultiplayerPeer {
             LOG.error("get_peer", &format!("peer not found: {peer_id}"));
             return None;
         };
-        Some(link.object.get_or_init(|| WebSocketPeer::over(link.ws.clone())).clone())
+        Some(link.object.get_or_init(|| WebSocketPeer::over(link.ws.clone(), link.config.clone())).clone())
     }
 
     /// The IP address of peer `id`.
@@ -473,18 +493,13 @@ impl WebSocketMultiplayerPeer {
     }
 }
 
-/// Starts the closing handshake (a Close 1000 frame after what is queued).
-fn close_normally(link: &Link) {
-    let _ = link.ws.borrow_mut().close(1000, "", clock::now());
-}
-
 impl WebSocketMultiplayerPeer {
     /// Queues the packet for its target: the server, one client, or every client
     /// (0) or every client but one (-ID).
     fn queue_packet(&mut self, data: &[u8]) -> Error {
         if self.listener.is_none() {
             return match self.peers.get(&SERVER_ID) {
-                Some(server) => queue(server, data),
+                Some(server) => server.queue(data),
                 None => Error::ERR_UNCONFIGURED,
             };
         }
@@ -497,12 +512,12 @@ impl WebSocketMultiplayerPeer {
                 LOG.error("put_packet", &format!("peer not found: {}", self.target_peer));
                 return Error::ERR_INVALID_PARAMETER;
             };
-            return queue(link, data);
+            return link.queue(data);
         }
         // A client whose queue is full misses the packet, as with the engine's class.
         for (&id, link) in self.peers.iter() {
             if self.target_peer == 0 || -self.target_peer != id {
-                let _ = queue(link, data);
+                let _ = link.queue(data);
             }
         }
         Error::OK
@@ -536,8 +551,11 @@ impl WebSocketMultiplayerPeer {
 
     /// Applies the settings that may change on open connections to every one.
     fn update_limits(&mut self) {
-        for link in self.peers.values().chain(self.pending.values().map(|(link, _)| link)) {
-            link.ws.borrow_mut().update_limits(self.settings.config());
+        let config = self.settings.config();
+        for link in self.peers.values_mut().chain(self.pending.values_mut().map(|(link, _)| link)) {
+            link.config.outbound_buffer_size = config.outbound_buffer_size;
+            link.config.max_queued_packets = config.max_queued_packets;
+            link.ws.borrow_mut().update_limits(&link.config);
         }
     }
 
@@ -549,7 +567,7 @@ impl WebSocketMultiplayerPeer {
     /// one is open) and dropped, without signals, as the engine's `close()`.
     fn clear(&mut self) {
         for (_, link) in std::mem::take(&mut self.peers) {
-            close_normally(&link);
+            link.close_normally("close");
         }
         self.pending.clear();
         self.listener = None;
@@ -560,19 +578,11 @@ impl WebSocketMultiplayerPeer {
         self.unique_id = 0;
     }
 
-    /// Polls `link`'s connection, with its failure's one warning named after this class.
-    fn poll_link(&self, link: &Link, now: Duration) -> ReadyState {
-        let mut ws = link.ws.borrow_mut();
-        ws.poll(self.settings.config(), now);
-        LOG.new_failure("poll", &mut ws);
-        ws.ready_state()
-    }
-
     fn poll_client(&mut self) -> Vec<Event> {
         let mut events = Vec::new();
         let now = clock::now();
         if let Some((link, since)) = self.pending.shift_remove(&SERVER_ID) {
-            match self.poll_link(&link, now) {
+            match link.poll(now) {
                 ReadyState::Open => match take_id(&link) {
                     Some(Ok(id)) => {
                         self.unique_id = id;
@@ -582,7 +592,7 @@ impl WebSocketMultiplayerPeer {
                     }
                     Some(Err(why)) => {
                         LOG.warn("poll", &format!("{why}; closing the connection"));
-                        close_normally(&link);
+                        link.close_normally("poll");
                         self.clear();
                         return events;
                     }
@@ -609,7 +619,7 @@ impl WebSocketMultiplayerPeer {
         let Some(server) = self.peers.get(&SERVER_ID) else {
             return events;
         };
-        self.poll_link(server, now);
+        server.poll(now);
         let mut ws = server.ws.borrow_mut();
         while let Some(message) = ws.pop_message() {
             self.incoming.push_back((SERVER_ID, message.data));
@@ -631,7 +641,7 @@ impl WebSocketMultiplayerPeer {
 
         let pending = std::mem::take(&mut self.pending);
         for (id, (link, since)) in pending {
-            match self.poll_link(&link, now) {
+            match link.poll(now) {
                 ReadyState::Connecting if !self.timed_out(since, now) => {
                     self.pending.insert(id, (link, since));
                 }
@@ -642,17 +652,17 @@ impl WebSocketMultiplayerPeer {
                         self.peers.insert(id, link);
                         events.push(Event::Connected(id));
                     } else {
-                        close_normally(&link);
+                        link.close_normally("poll");
                     }
                 }
                 // Timed out, failed, or opened while new connections are refused.
-                _ => close_normally(&link),
+                _ => link.close_normally("poll"),
             }
         }
 
         let mut gone = Vec::new();
         for (&id, link) in self.peers.iter() {
-            self.poll_link(link, now);
+            link.poll(now);
             let mut ws = link.ws.borrow_mut();
             while let Some(message) = ws.pop_message() {
                 self.incoming.push_back((id, message.data));
@@ -685,8 +695,9 @@ impl WebSocketMultiplayerPeer {
                     Err(_) => continue,
                 },
             };
-            let link = Link::new();
-            link.ws.borrow_mut().accept(transport, self.settings.config(), now);
+            let mut ws = WebSocket::new();
+            ws.accept(transport, self.settings.config(), now);
+            let link = Link::new(ws, self.settings.config());
             let id = self.new_peer_id();
             self.pending.insert(id, (link, now));
         }
@@ -708,12 +719,6 @@ impl WebSocketMultiplayerPeer {
             }
         }
     }
-}
-
-/// Queues a packet to leave with the next flush or `poll`, in one write with the
-/// others queued meanwhile.
-fn queue(link: &Link, data: &[u8]) -> Error {
-    calls::send(&mut link.ws.borrow_mut(), false, data, Write::Later, LOG, "put_packet")
 }
 
 /// The ID message a client waits for: `None` until it arrives, then the ID or

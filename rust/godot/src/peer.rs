@@ -10,7 +10,7 @@ use godot::global::Error;
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
 use godot::register::property::PhantomVar;
-use ws_connection::{clock, ReadyState, Transport, WebSocket, Write};
+use ws_connection::{clock, Config, ReadyState, Transport, WebSocket, Write};
 
 use crate::calls;
 use crate::engine::class_enums::{FailureKind, State, WriteMode};
@@ -83,7 +83,7 @@ pub struct WebSocketPeer {
 #[godot_api]
 impl IPacketPeerExtension for WebSocketPeer {
     fn init(base: Base<PacketPeerExtension>) -> Self {
-        WebSocketPeer::with_connection(Rc::default(), base)
+        WebSocketPeer::with_connection(Rc::default(), Config::default(), base)
     }
 
     unsafe fn get_packet_rawptr(
@@ -133,6 +133,11 @@ impl WebSocketPeer {
     #[func]
     fn connect_to_url(&mut self, url: GString, #[opt(default = OptTls(None))] tls_client_options: OptTls) -> Error {
         let mut ws = self.ws.borrow_mut();
+        // A call that gets past its argument checks drops the previous connection's packet.
+        if !url.is_empty() && !tls_client_options.is_server() && !ws.is_busy() {
+            self.was_string = false;
+            self.packet = Vec::new();
+        }
         calls::connect(&mut ws, &url, &tls_client_options, &mut self.settings, LOG, "connect_to_url")
     }
 
@@ -152,6 +157,8 @@ impl WebSocketPeer {
             return Error::ERR_ALREADY_IN_USE;
         }
         ws.clear();
+        self.was_string = false;
+        self.packet = Vec::new();
         let Some(mut transport) = StreamPeerTransport::new(stream) else {
             LOG.error("accept_stream", "the stream must be a StreamPeerTCP or a StreamPeerTLS over one");
             return Error::ERR_INVALID_PARAMETER;
@@ -348,6 +355,8 @@ impl WebSocketPeer {
     #[func]
     fn set_heartbeat_interval(&mut self, interval: f64) {
         self.settings.set_heartbeat_interval(interval);
+        let interval = self.settings.config().heartbeat_interval;
+        self.ws.borrow_mut().set_heartbeat_interval(interval, clock::now());
     }
 
     #[func]
@@ -362,7 +371,7 @@ impl WebSocketPeer {
 }
 
 impl WebSocketPeer {
-    fn with_connection(ws: Rc<RefCell<WebSocket>>, base: Base<PacketPeerExtension>) -> WebSocketPeer {
+    fn with_connection(ws: Rc<RefCell<WebSocket>>, config: Config, base: Base<PacketPeerExtension>) -> WebSocketPeer {
         WebSocketPeer {
             supported_protocols: PhantomVar::default(),
             handshake_headers: PhantomVar::default(),
@@ -371,7 +380,7 @@ impl WebSocketPeer {
             max_queued_packets: PhantomVar::default(),
             heartbeat_interval: PhantomVar::default(),
             compression_enabled: PhantomVar::default(),
-            settings: Settings::new(LOG),
+            settings: Settings::with(config, LOG),
             ws,
             was_string: false,
             packet: Vec::new(),
@@ -380,9 +389,9 @@ impl WebSocketPeer {
     }
 
     /// A peer object over a connection someone else drives (a multiplayer peer's,
-    /// for `get_peer()`), with default settings of its own.
-    pub(crate) fn over(ws: Rc<RefCell<WebSocket>>) -> Gd<WebSocketPeer> {
-        Gd::from_init_fn(|base| WebSocketPeer::with_connection(ws, base))
+    /// for `get_peer()`), with a copy of the settings that connection was made with.
+    pub(crate) fn over(ws: Rc<RefCell<WebSocket>>, config: Config) -> Gd<WebSocketPeer> {
+        Gd::from_init_fn(|base| WebSocketPeer::with_connection(ws, config, base))
     }
 
     fn send_message(&mut self, method: &'static str, data: &[u8], is_text: bool) -> Error {

@@ -19,7 +19,12 @@ pub struct Settings {
 impl Settings {
     /// The engine's defaults; errors are logged as `log`'s class.
     pub fn new(log: Log) -> Settings {
-        Settings { config: Config::default(), log }
+        Settings::with(Config::default(), log)
+    }
+
+    /// `config`'s values; errors are logged as `log`'s class.
+    pub fn with(config: Config, log: Log) -> Settings {
+        Settings { config, log }
     }
 
     pub fn config(&self) -> &Config {
@@ -56,6 +61,7 @@ impl Settings {
     }
 
     /// Read when a connection opens.
+    #[track_caller]
     pub fn set_inbound_buffer_size(&mut self, size: i32) {
         if let Some(size) =
             self.positive("set_inbound_buffer_size", "inbound_buffer_size", size, self.config.inbound_buffer_size)
@@ -78,6 +84,7 @@ impl Settings {
     }
 
     /// Applies to open connections too (`Config::update_live_limits`).
+    #[track_caller]
     pub fn set_max_queued_packets(&mut self, count: i32) {
         if let Some(count) =
             self.positive("set_max_queued_packets", "max_queued_packets", count, self.config.max_queued_packets)
@@ -91,6 +98,7 @@ impl Settings {
     }
 
     /// Whole milliseconds, as the engine stores it.
+    #[track_caller]
     pub fn set_heartbeat_interval(&mut self, interval: f64) {
         if interval.is_nan() || interval < 0.0 {
             self.log.error("set_heartbeat_interval", &format!("heartbeat_interval must be >= 0 (got {interval})"));
