@@ -78,13 +78,14 @@ fn a_game_that_does_not_read_makes_the_connection_stop_reading_and_loses_nothing
 #[test]
 fn queued_sends_leave_together_with_the_next_flush() {
     let mut pair = MemoryPair::open(Config::default(), Config::default(), 1 << 20);
-    let before = pair.client_end.bytes_sent();
+    let (bytes_before, writes_before) = (pair.client_end.bytes_sent(), pair.client_end.writes());
     for i in 0..10u8 {
         pair.client.send(false, &[i; 10], Write::Later).unwrap();
     }
-    assert_eq!(pair.client_end.bytes_sent(), before, "nothing written before the flush");
+    assert_eq!(pair.client_end.bytes_sent(), bytes_before, "nothing written before the flush");
     pair.client.flush();
-    assert!(pair.client_end.bytes_sent() > before + 100);
+    assert!(pair.client_end.bytes_sent() > bytes_before + 100);
+    assert_eq!(pair.client_end.writes(), writes_before + 1, "ten messages, one write");
     let mut got = Vec::new();
     assert!(pair.poll_until(|p| {
         got.extend(drain(&mut p.server));

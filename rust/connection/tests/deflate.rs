@@ -60,7 +60,8 @@ fn a_deflate_bomb_is_stopped_at_the_inbound_limit() {
     let mut pair = MemoryPair::open(with_compression(true), server_config, 1 << 20);
     // 4 MB of zeros compress to a few KB; inflated they exceed the server's limit.
     send(&mut pair.client, false, &vec![0; 4 << 20]);
-    assert!(pair.poll_until(|p| p.server.ready_state() == ReadyState::Closed));
+    assert!(pair.poll_until(|p| p.both(ReadyState::Closed)));
     assert!(drain(&mut pair.server).is_empty());
     assert_eq!(failure_kind(&pair.server), Some(ws_connection::FailureKind::Limit));
+    assert_eq!(pair.client.close_code(), 1009, "the server closed with 1009");
 }

@@ -153,12 +153,13 @@ fn a_message_over_the_inbound_limit_is_a_limit_failure_closed_with_1009() {
 }
 
 #[test]
-fn a_peer_that_vanishes_mid_message_is_a_lost_connection_and_the_half_message_is_dropped() {
+fn a_peer_whose_process_ends_mid_message_is_a_lost_connection_and_the_half_message_is_dropped() {
     let mut pair = MemoryPair::open(roomy(), roomy(), 1 << 20);
     send(&mut pair.client, false, b"whole");
     let message: Vec<u8> = vec![9; 100_000];
     send(&mut pair.client, false, &message);
-    // Half of what the client wrote reaches the server, then the client's process ends.
+    // Half of what the client wrote reaches the server, then the client's process ends
+    // (the stream ends without a Close frame).
     let wire = pair.client_end.intercept();
     pair.server_end.inject(&wire[..wire.len() - message.len() / 2]);
     pair.client_end.end();
@@ -171,7 +172,20 @@ fn a_peer_that_vanishes_mid_message_is_a_lost_connection_and_the_half_message_is
     let failure = pair.server.failure().expect("a failure");
     assert_eq!(failure.kind, FailureKind::ConnectionLost);
     assert_eq!(failure.reason, "the peer closed the connection without a Close frame");
-    assert_eq!(pair.server.ready_state(), ReadyState::Closed);
+    assert_eq!(pair.server.close_code(), -1);
+}
+
+#[test]
+fn a_peer_that_vanishes_mid_message_with_a_reset_is_a_lost_connection() {
+    let mut pair = MemoryPair::open(roomy(), roomy(), 1 << 20);
+    send(&mut pair.client, false, &vec![9; 100_000]);
+    let wire = pair.client_end.intercept();
+    pair.server_end.inject(&wire[..wire.len() / 2]);
+    pair.server.poll(&pair.server_config, pair.now);
+    pair.client_end.vanish();
+    assert!(pair.poll_until(|p| p.server.ready_state() == ReadyState::Closed));
+    assert!(drain(&mut pair.server).is_empty(), "no part of the message is delivered");
+    assert_eq!(failure_kind(&pair.server), Some(FailureKind::ConnectionLost));
     assert_eq!(pair.server.close_code(), -1);
 }
 
@@ -208,11 +222,20 @@ fn a_server_socket_closed_mid_message_is_a_lost_connection_over_loopback() {
 }
 
 #[test]
-fn a_failure_is_forgotten_when_a_new_connection_starts() {
+fn a_failure_is_forgotten_when_a_new_connection_starts_and_kept_when_the_start_is_refused() {
     let mut pair = MemoryPair::open(Config::default(), Config::default(), 1 << 20);
     pair.client_end.vanish();
     assert!(pair.poll_until(|p| p.server.ready_state() == ReadyState::Closed));
-    assert!(pair.server.failure().is_some());
+    assert_eq!(failure_kind(&pair.server), Some(FailureKind::ConnectionLost));
+    // A new connection on the same object starts clean.
+    let (stream, _client_side) = memory_pair(1 << 20);
     pair.server.reset_failure();
+    pair.server.accept(Transport::external(stream), &Config::default(), pair.now);
     assert_eq!(pair.server.failure(), None);
+    assert_eq!(pair.server.ready_state(), ReadyState::Connecting);
+    // While it is under way, a refused start changes nothing.
+    pair.server.reset_failure();
+    let refused = pair.server.connect("ws://127.0.0.1:1/", |_| Err("no TLS".into()), &Config::default(), pair.now);
+    assert!(matches!(refused, Err(ConnectError::InUse)));
+    assert_eq!(pair.server.ready_state(), ReadyState::Connecting);
 }

@@ -58,6 +58,35 @@ fn a_server_that_never_answers_the_request_times_the_client_out() {
 }
 
 #[test]
+fn a_server_that_accepts_but_never_answers_times_the_client_out_after_its_connect() {
+    // A TCP server that takes the connection and the request, and says nothing.
+    let listener = std::net::TcpListener::bind((LOCALHOST, 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let config = Config::default();
+    let handshake_timeout = config.limits().handshake_timeout;
+    let mut client = WebSocket::new();
+    client.connect(&format!("ws://127.0.0.1:{port}/"), |_| Err("no TLS".into()), &config, T0).unwrap();
+    let (mut server_side, _) = listener.accept().unwrap();
+    // The clock stands still while TCP connects and the request goes out.
+    let mut request = Vec::new();
+    server_side.set_nonblocking(true).unwrap();
+    let start = std::time::Instant::now();
+    while !request.ends_with(b"\r\n\r\n") {
+        client.poll(&config, T0);
+        let mut buf = [0u8; 1024];
+        if let Ok(n) = std::io::Read::read(&mut server_side, &mut buf) {
+            request.extend_from_slice(&buf[..n]);
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "the request never came");
+    }
+    // The deadline counts from the TCP connect (at T0 on the injected clock).
+    client.poll(&config, T0 + handshake_timeout - Duration::from_millis(1));
+    assert_eq!(client.ready_state(), ReadyState::Connecting);
+    client.poll(&config, T0 + handshake_timeout);
+    assert_eq!(failure_kind(&client), Some(FailureKind::Timeout), "{:?}", client.failure());
+}
+
+#[test]
 fn a_client_that_never_sends_its_request_times_the_server_out() {
     let (server_stream, mut client_side) = memory_pair(1 << 20);
     let config = Config::default();

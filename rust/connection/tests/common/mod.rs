@@ -31,8 +31,9 @@ struct Pipe {
     closed: bool,
     /// The writer vanished (a reset): reads see the end at once.
     reset: bool,
-    /// Bytes ever written into it.
+    /// Bytes ever written into it, and in how many writes.
     total: usize,
+    writes: usize,
 }
 
 /// One end of an in-memory connection, as an `ExternalStream`. Writes take at most
@@ -114,6 +115,11 @@ impl MemoryHandle {
         self.outbound.borrow().total
     }
 
+    /// Writes this end ever made that took bytes.
+    pub fn writes(&self) -> usize {
+        self.outbound.borrow().writes
+    }
+
     /// Raw bytes arrive at this end, as if the other end had sent them.
     pub fn inject(&self, bytes: &[u8]) {
         self.inbound.borrow_mut().bytes.extend(bytes);
@@ -152,6 +158,7 @@ impl ExternalStream for MemoryStream {
         let n = data.len().min(self.room.saturating_sub(pipe.bytes.len()));
         pipe.bytes.extend(&data[..n]);
         pipe.total += n;
+        pipe.writes += usize::from(n > 0);
         Ok(n)
     }
 
