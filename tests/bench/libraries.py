@@ -11,7 +11,11 @@ fast as release). Prints a Markdown table; with --max-slowdown, one line per row
 "N passed, N failed", and exits 1 when a row is slower than X or missing.
 """
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from table import fmt  # noqa: E402  the README table's number format
 
 
 def rows(path):
@@ -41,8 +45,9 @@ def main():
         if r is None or r["ours"]["median"] is None:
             continue
         measured[key] = slowdown(r, d)
-        print(f"| {d['label']} | {d['unit']} | {r['ours']['median']:,.3g} | {d['ours']['median']:,.3g} "
-              f"| {d['engine']['median']:,.3g} | {d['ratio']:.2f}× | {measured[key]:.2f}× |")
+        unit = d["unit"]
+        print(f"| {d['label']} | {unit} | {fmt(r['ours']['median'], unit)} | {fmt(d['ours']['median'], unit)} "
+              f"| {fmt(d['engine']['median'], unit)} | {d['ratio']:.2f}× | {measured[key]:.2f}× |")
     if not limits:
         return 0
     passed = failed = 0
