@@ -4,42 +4,54 @@
 
 mod common;
 
-use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use common::*;
-use socket2::{Domain, Socket, Type};
 use ws_connection::{Config, FailureKind, ReadyState, Transport, WebSocket};
 
-/// A loopback port whose accept queue is full, so that the kernel drops every new SYN
-/// and a connect to it neither completes nor fails. The listener and the connections
-/// that fill its queue must stay alive while it is used.
-fn black_hole() -> (Socket, Vec<TcpStream>, SocketAddr) {
-    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    listener.bind(&SocketAddr::from((LOCALHOST, 0)).into()).unwrap();
-    listener.listen(0).unwrap();
-    let addr = listener.local_addr().unwrap().as_socket().unwrap();
-    let mut fillers = Vec::new();
-    while let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
-        fillers.push(stream);
-        assert!(fillers.len() < 16, "the accept queue never filled: SYNs are not dropped here");
-    }
-    (listener, fillers, addr)
-}
+/// A connect that the other end never answers. Linux only: it needs a port that drops
+/// SYNs, made from a full accept queue, and Windows refuses a connection when the queue
+/// is full (WSAECONNREFUSED, as its `listen()` documentation says) instead.
+#[cfg(target_os = "linux")]
+mod unanswered_connect {
+    use std::net::{SocketAddr, TcpStream};
+    use std::time::Duration;
 
-#[test]
-fn a_connect_nobody_answers_gives_up_at_the_connect_timeout() {
-    let (_listener, _fillers, addr) = black_hole();
-    let config = Config { connect_timeout: Duration::from_secs(2), ..Config::default() };
-    let mut client = WebSocket::new();
-    client.connect(&format!("ws://127.0.0.1:{}/", addr.port()), |_| Err("no TLS".into()), &config, T0).unwrap();
-    client.poll(&config, T0 + Duration::from_millis(1999));
-    assert_eq!(client.ready_state(), ReadyState::Connecting, "{:?}", client.failure());
-    client.poll(&config, T0 + Duration::from_secs(2));
-    let failure = client.failure().expect("a failure at the deadline");
-    assert_eq!(failure.kind, FailureKind::Connect);
-    assert_eq!(failure.reason, format!("no answer from {addr}: timed out after 2 s"));
-    assert_eq!(client.ready_state(), ReadyState::Closed);
+    use socket2::{Domain, Socket, Type};
+    use ws_connection::{Config, FailureKind, ReadyState, WebSocket};
+
+    use super::common::{LOCALHOST, T0};
+
+    /// A loopback port whose accept queue is full, so that the kernel drops every new SYN
+    /// and a connect to it neither completes nor fails. The listener and the connections
+    /// that fill its queue must stay alive while it is used.
+    fn black_hole() -> (Socket, Vec<TcpStream>, SocketAddr) {
+        let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+        listener.bind(&SocketAddr::from((LOCALHOST, 0)).into()).unwrap();
+        listener.listen(0).unwrap();
+        let addr = listener.local_addr().unwrap().as_socket().unwrap();
+        let mut fillers = Vec::new();
+        while let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+            fillers.push(stream);
+            assert!(fillers.len() < 16, "the accept queue never filled: SYNs are not dropped here");
+        }
+        (listener, fillers, addr)
+    }
+
+    #[test]
+    fn a_connect_nobody_answers_gives_up_at_the_connect_timeout() {
+        let (_listener, _fillers, addr) = black_hole();
+        let config = Config { connect_timeout: Duration::from_secs(2), ..Config::default() };
+        let mut client = WebSocket::new();
+        client.connect(&format!("ws://127.0.0.1:{}/", addr.port()), |_| Err("no TLS".into()), &config, T0).unwrap();
+        client.poll(&config, T0 + Duration::from_millis(1999));
+        assert_eq!(client.ready_state(), ReadyState::Connecting, "{:?}", client.failure());
+        client.poll(&config, T0 + Duration::from_secs(2));
+        let failure = client.failure().expect("a failure at the deadline");
+        assert_eq!(failure.kind, FailureKind::Connect);
+        assert_eq!(failure.reason, format!("no answer from {addr}: timed out after 2 s"));
+        assert_eq!(client.ready_state(), ReadyState::Closed);
+    }
 }
 
 #[test]
