@@ -6,6 +6,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use ws_protocol::deflate::DeflateParams;
 use ws_protocol::{close_code, CloseError, CloseStatus, Connection, Message, Role, SendError, State, UrlError, WsUrl};
 
 use crate::client::{self, ClientConnect, StartError};
@@ -182,12 +183,8 @@ impl WebSocket {
                         self.remote = Some(transport.peer_addr());
                         self.selected_protocol = outcome.protocol;
                         self.extensions = extensions_header(&outcome.headers);
-                        let mut conn = Connection::new(Role::Client, config.limits(), now, random());
-                        if let Some(params) = outcome.deflate {
-                            conn.enable_deflate(params);
-                        }
-                        conn.receive(&outcome.leftover, now);
-                        self.open(Live::new(conn, transport), config, now);
+                        let conn = Connection::new(Role::Client, config.limits(), now, random());
+                        self.open(conn, outcome.deflate, &outcome.leftover, transport, config, now);
                         None
                     }
                 }
@@ -201,12 +198,8 @@ impl WebSocket {
                         self.requested_url = format!("{scheme}{}{}", request.host, request.target);
                         self.selected_protocol = answer.protocol.unwrap_or_default();
                         self.extensions = answer.extensions.unwrap_or_default();
-                        let mut conn = Connection::new(Role::Server, config.limits(), now, [0; 32]);
-                        if let Some(params) = answer.deflate {
-                            conn.enable_deflate(params);
-                        }
-                        conn.receive(&request.leftover, now);
-                        self.open(Live::new(conn, transport), config, now);
+                        let conn = Connection::new(Role::Server, config.limits(), now, [0; 32]);
+                        self.open(conn, answer.deflate, &request.leftover, transport, config, now);
                         None
                     }
                 }
@@ -223,9 +216,23 @@ impl WebSocket {
         }
     }
 
-    /// Enters OPEN and does the OPEN work of this same poll, as the engine does.
-    fn open(&mut self, mut live: Live, config: &Config, now: Duration) {
-        live.conn.set_heartbeat_interval(config.heartbeat_interval, now);
+    /// Enters OPEN with what the handshake agreed and the bytes that followed it, and
+    /// does the OPEN work of this same poll, as the engine does.
+    fn open(
+        &mut self,
+        mut conn: Connection,
+        deflate: Option<DeflateParams>,
+        leftover: &[u8],
+        transport: Transport,
+        config: &Config,
+        now: Duration,
+    ) {
+        if let Some(params) = deflate {
+            conn.enable_deflate(params);
+        }
+        conn.receive(leftover, now);
+        conn.set_heartbeat_interval(config.heartbeat_interval, now);
+        let mut live = Live::new(conn, transport);
         live.poll(now);
         self.phase = Phase::Live(Box::new(live));
     }
