@@ -10,7 +10,8 @@ to its folder; missing ones are skipped unless --require-all):
 - Windows (PE): imports only DLLs every Windows 10 or later has (the system's own and the
   Universal CRT's api-ms-win-* sets), never a MinGW runtime (libgcc_s, libwinpthread, ...);
 - macOS (Mach-O): a universal file with x86_64 and arm64, linking only /usr/lib libraries
-  and /System frameworks, each slice built for at most the macOS it is documented for.
+  and /System frameworks, each slice built for at most the macOS it is documented for, the
+  arm64 slice signed (ad hoc at least: Apple silicon runs no unsigned code).
 Prints one line per check and "N passed, N failed"; exits 1 on any failure. Reads the
 files with LIEF (PyPI), so it runs on any host.
 """
@@ -91,6 +92,10 @@ def macho(path, name, entry):
         linked = [lib.name for lib in binary.libraries if own is None or lib.name != own.name]
         odd = [lib for lib in linked if not (lib.startswith("/usr/lib/") or lib.startswith("/System/Library/Frameworks/"))]
         check(not odd, f"{name} [{arch}]: links only system libraries ({', '.join(linked)})")
+        if arch == "arm64":
+            # Apple silicon loads no unsigned code; zig's linker signs ad hoc.
+            signed = binary.get(lief.MachO.LoadCommand.TYPE.CODE_SIGNATURE) is not None
+            check(signed, f"{name} [{arch}]: carries a code signature (ad hoc at least)")
         build = binary.get(lief.MachO.LoadCommand.TYPE.BUILD_VERSION)
         minimum = tuple(build.minos[:2]) if build is not None else None
         if minimum is None:
