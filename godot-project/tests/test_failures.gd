@@ -159,9 +159,10 @@ func _open_server(tls: bool, setup := Callable()) -> Array:
 	return [server, remote]
 
 
-## The failure API of `peer`, and its place in the log: no error, and exactly
-## one warning that carries the reason, located at a class method.
-func _check_failure(peer, kind: int, reason_part: String, what: String, status := 0) -> void:
+## The failure API of `peer`, and its place in the log: no error, and for a failed
+## attempt to connect or accept exactly one warning that carries the reason, located at
+## a class method; for the end of an open connection (`open`) no line at all.
+func _check_failure(peer, kind: int, reason_part: String, what: String, status := 0, open := false) -> void:
 	check_eq(peer.get_failure_kind(), kind, what + ": get_failure_kind()")
 	var reason: String = peer.get_failure_reason()
 	check(reason.contains(reason_part), "%s: reason %s contains %s" % [what, var_to_str(reason), var_to_str(reason_part)])
@@ -169,7 +170,9 @@ func _check_failure(peer, kind: int, reason_part: String, what: String, status :
 	check_eq(peer.get_handshake_status(), status, what + ": get_handshake_status()")
 	check_eq(captured.lines(LogCapture.ERROR), PackedStringArray(), what + ": no error logged")
 	var warnings := captured.lines(LogCapture.WARNING)
-	if check_eq(warnings.size(), 1, what + ": one warning line " + str(warnings)):
+	if open:
+		check_eq(warnings, PackedStringArray(), what + ": the end of an open connection logs nothing")
+	elif check_eq(warnings.size(), 1, what + ": one warning line " + str(warnings)):
 		check(warnings[0].begins_with("RustWebSocketPeer."), what + ": warning located at a class method: " + warnings[0])
 		check(warnings[0].contains(reason), what + ": the warning gives the reason: " + warnings[0])
 	captured.clear()
@@ -291,12 +294,12 @@ func test_protocol_failure() -> void:
 		var c: Array = await _open_client(tls)
 		c[1].send(Raw.frame(true, 0x1, Raw.text("masked"), true))
 		await _wait_closed([c[0]], c[0])
-		_check_failure(c[0], RustWebSocketPeer.FAILURE_PROTOCOL, "closed with 1002", "masked frame to a %s client" % _scheme(tls))
+		_check_failure(c[0], RustWebSocketPeer.FAILURE_PROTOCOL, "closed with 1002", "masked frame to a %s client" % _scheme(tls), 0, true)
 		# Server: the client does not mask.
 		var s: Array = await _open_server(tls)
 		s[1].send(Raw.frame(true, 0x1, Raw.text("unmasked")))
 		await _wait_closed([s[0]], s[0])
-		_check_failure(s[0], RustWebSocketPeer.FAILURE_PROTOCOL, "closed with 1002", "unmasked frame to a %s server" % _scheme(tls))
+		_check_failure(s[0], RustWebSocketPeer.FAILURE_PROTOCOL, "closed with 1002", "unmasked frame to a %s server" % _scheme(tls), 0, true)
 
 
 func test_limit_failure() -> void:
@@ -305,11 +308,11 @@ func test_limit_failure() -> void:
 		var c: Array = await _open_client(tls, small)
 		c[1].send(Raw.frame(true, 0x2, _bytes(200)))
 		await _wait_closed([c[0]], c[0])
-		_check_failure(c[0], RustWebSocketPeer.FAILURE_LIMIT, "closed with 1009", "200 bytes to a %s client" % _scheme(tls))
+		_check_failure(c[0], RustWebSocketPeer.FAILURE_LIMIT, "closed with 1009", "200 bytes to a %s client" % _scheme(tls), 0, true)
 		var s: Array = await _open_server(tls, small)
 		s[1].send(Raw.frame(true, 0x2, _bytes(200), true))
 		await _wait_closed([s[0]], s[0])
-		_check_failure(s[0], RustWebSocketPeer.FAILURE_LIMIT, "closed with 1009", "200 bytes to a %s server" % _scheme(tls))
+		_check_failure(s[0], RustWebSocketPeer.FAILURE_LIMIT, "closed with 1009", "200 bytes to a %s server" % _scheme(tls), 0, true)
 
 
 func _bytes(n: int) -> PackedByteArray:
@@ -324,10 +327,10 @@ func test_timeout_failure() -> void:
 		# The remote never answers pings.
 		var c: Array = await _open_client(tls, beat)
 		await _wait_closed([c[0]], c[0], 5.0)
-		_check_failure(c[0], RustWebSocketPeer.FAILURE_TIMEOUT, "heartbeat_interval", "heartbeat of a %s client" % _scheme(tls))
+		_check_failure(c[0], RustWebSocketPeer.FAILURE_TIMEOUT, "heartbeat_interval", "heartbeat of a %s client" % _scheme(tls), 0, true)
 		var s: Array = await _open_server(tls, beat)
 		await _wait_closed([s[0]], s[0], 5.0)
-		_check_failure(s[0], RustWebSocketPeer.FAILURE_TIMEOUT, "heartbeat_interval", "heartbeat of a %s server" % _scheme(tls))
+		_check_failure(s[0], RustWebSocketPeer.FAILURE_TIMEOUT, "heartbeat_interval", "heartbeat of a %s server" % _scheme(tls), 0, true)
 	# Close (5 s) and opening handshake (10 s) deadlines, run side by side.
 	var c: Array = await _open_client(false)
 	c[0].close(1000, "bye")
@@ -339,7 +342,8 @@ func test_timeout_failure() -> void:
 	check(c[0].get_failure_reason().contains("closing handshake"), "unanswered close: reason " + c[0].get_failure_reason())
 	check_eq(quiet_server.get_failure_kind(), RustWebSocketPeer.FAILURE_TIMEOUT, "silent client: kind")
 	check(quiet_server.get_failure_reason().contains("timed out"), "silent client: reason " + quiet_server.get_failure_reason())
-	check_eq(captured.lines(LogCapture.WARNING).size(), 2, "one warning each")
+	var warnings := captured.lines(LogCapture.WARNING)
+	check_eq(warnings.size(), 1, "one warning, the silent client's (an unanswered close ends an open connection): " + str(warnings))
 	check_eq(captured.lines(LogCapture.ERROR), PackedStringArray(), "no error logged")
 
 
@@ -349,13 +353,13 @@ func test_connection_lost() -> void:
 		var c: Array = await _open_client(tls)
 		c[1].drop()
 		await _wait_closed([c[0]], c[0])
-		_check_failure(c[0], RustWebSocketPeer.FAILURE_CONNECTION_LOST, "without a Close frame", "server hang-up, " + _scheme(tls))
+		_check_failure(c[0], RustWebSocketPeer.FAILURE_CONNECTION_LOST, "without a Close frame", "server hang-up, " + _scheme(tls), 0, true)
 		check_eq(c[0].get_close_code(), -1, "no Close frame: code -1")
 		# Server: the client drops TCP.
 		var s: Array = await _open_server(tls)
 		s[1].drop()
 		await _wait_closed([s[0]], s[0])
-		_check_failure(s[0], RustWebSocketPeer.FAILURE_CONNECTION_LOST, "without a Close frame", "client hang-up, " + _scheme(tls))
+		_check_failure(s[0], RustWebSocketPeer.FAILURE_CONNECTION_LOST, "without a Close frame", "client hang-up, " + _scheme(tls), 0, true)
 	# Client: the server hangs up during the handshake.
 	var client = own(RustWebSocketPeer.new())
 	var remote := await _serve(client, false)
@@ -380,7 +384,7 @@ func test_clean_closes_and_caller_aborts_are_no_failure() -> void:
 	await poll_until([pair2.client, pair2.server], pair2.both_closed)
 	check_eq(pair2.client.get_failure_kind(), RustWebSocketPeer.FAILURE_NONE, "close(-1): no failure for the caller")
 	check_eq(pair2.server.get_failure_kind(), RustWebSocketPeer.FAILURE_CONNECTION_LOST, "close(-1): connection lost for the other side")
-	check_eq(captured.lines(LogCapture.WARNING).size(), 1, "one warning: the server's")
+	check_eq(captured.lines(LogCapture.WARNING), PackedStringArray(), "no warning: the server's connection was open")
 	check_eq(captured.lines(LogCapture.ERROR), PackedStringArray(), "no error logged")
 
 
@@ -431,10 +435,37 @@ func test_sends_after_the_peer_went_away_fail_quietly() -> void:
 		server.poll()
 	check_eq(echoed, 5, "every message read")
 	check(results.all(func(r): return r == FAILED), "each echo returned FAILED: " + str(results))
-	_check_failure(server, RustWebSocketPeer.FAILURE_CONNECTION_LOST, "without a Close frame", "echo after the hang-up")
+	_check_failure(server, RustWebSocketPeer.FAILURE_CONNECTION_LOST, "without a Close frame", "echo after the hang-up", 0, true)
 	# Every accept_stream resets it, even one refused for its argument.
 	check_eq(server.accept_stream(null), ERR_INVALID_PARAMETER, "accept_stream(null)")
 	check_eq([server.get_failure_kind(), server.get_failure_reason()], [0, ""], "reset by a refused accept_stream")
+
+
+## A game that retries a server that is down: one warning for the first failure, none
+## for the repeats, from either class; the failure API still says why every time.
+func test_a_reconnect_loop_warns_once() -> void:
+	var probe := TCPServer.new()
+	probe.listen(0, "127.0.0.1")
+	var url := "ws://127.0.0.1:%d/retry" % probe.get_local_port()
+	probe.stop()
+	for attempt in 4:
+		var client = own(RustWebSocketPeer.new())
+		client.connect_to_url(url)
+		await _wait_closed([client], client)
+		check_eq(client.get_failure_kind(), RustWebSocketPeer.FAILURE_CONNECT, "attempt %d: refused" % attempt)
+	var warnings := captured.lines(LogCapture.WARNING)
+	check_eq(warnings.size(), 1, "one warning for four refused attempts: " + str(warnings))
+	captured.clear()
+	var multiplayer_url := url.replace("/retry", "/lobby")
+	for attempt in 3:
+		var peer := RustWebSocketMultiplayerPeer.new()
+		peer.create_client(multiplayer_url)
+		check(await poll_until([peer], func():
+			return peer.get_connection_status() == MultiplayerPeer.CONNECTION_DISCONNECTED), "multiplayer attempt %d gave up" % attempt)
+	warnings = captured.lines(LogCapture.WARNING)
+	check_eq(warnings.size(), 1, "one warning for three multiplayer attempts: " + str(warnings))
+	check_eq(captured.lines(LogCapture.ERROR), PackedStringArray(), "no error logged")
+	captured.clear()
 
 
 func test_programmer_errors_stay_errors_at_the_method() -> void:

@@ -11,7 +11,8 @@
 //! - `net`: name lookups, TCP connects, the listener;
 //! - `tls`: rustls client and server set-up and the record stream;
 //! - `readiness`: whether a socket may have input without a syscall, the platform seam;
-//! - `config`, `failure`, `clock`: the settings, why a connection failed, the real clock.
+//! - `config`, `failure`, `clock`: the settings, why a connection failed, the real clock;
+//! - `report`: which failures belong in a game's log.
 //!
 //! Nothing blocks and nothing runs by itself: every step happens in a call that is
 //! given the current time, so tests drive every timeout with the time they choose.
@@ -23,6 +24,7 @@ pub mod failure;
 mod live;
 pub mod net;
 pub mod readiness;
+mod report;
 mod server;
 pub mod tls;
 pub mod transport;
@@ -31,4 +33,4 @@ pub mod websocket;
 pub use config::Config;
 pub use failure::{Failure, FailureKind};
 pub use transport::{ExternalStream, ReadOutcome, StreamReadiness, Transport};
-pub use websocket::{ConnectError, ReadyState, SendFailure, WebSocket, Write};
+pub use websocket::{ConnectError, FailureReport, ReadyState, SendFailure, WebSocket, Write};

@@ -13,6 +13,7 @@ use crate::client::{self, ClientConnect, StartError};
 use crate::config::Config;
 use crate::failure::Failure;
 use crate::live::Live;
+use crate::report;
 use crate::server::{self, ServerAccept};
 use crate::tls::TlsSetup;
 use crate::transport::Transport;
@@ -68,8 +69,17 @@ enum Phase {
     Live(Box<Live>),
 }
 
+/// A failure handed out for its log line, and whether it belongs in the log (see
+/// `report.rs`): a failed attempt once per URL and cause, the end of an open connection never.
+pub struct FailureReport<'a> {
+    pub failure: &'a Failure,
+    pub log: bool,
+}
+
 pub struct WebSocket {
     phase: Phase,
+    /// The URL a client is trying, as given (kept when the attempt fails at once).
+    attempt: String,
     /// The URL connected to, or on a server the URL the client requested.
     requested_url: String,
     selected_protocol: String,
@@ -79,7 +89,7 @@ pub struct WebSocket {
     remote: Option<(String, u16)>,
     /// Why connecting or accepting failed (an open connection keeps its own).
     failure: Option<Failure>,
-    /// `failure` was handed to `take_new_failure` (or back to the caller at once).
+    /// `failure` was handed to `take_new_failure`.
     failure_reported: bool,
 }
 
@@ -93,6 +103,7 @@ impl WebSocket {
     pub fn new() -> WebSocket {
         WebSocket {
             phase: Phase::Idle,
+            attempt: String::new(),
             requested_url: String::new(),
             selected_protocol: String::new(),
             extensions: String::new(),
@@ -119,15 +130,17 @@ impl WebSocket {
         let tls = if target.secure { Some(tls(&target).map_err(ConnectError::Tls)?) } else { None };
         match ClientConnect::start(target, config, random(), tls, now) {
             Ok(connect) => {
+                self.attempt = url.to_string();
                 self.requested_url = url.to_string();
                 self.phase = Phase::Connecting(Box::new(connect));
                 Ok(())
             }
             Err(StartError::Invalid(e)) => Err(ConnectError::Request(e)),
             Err(StartError::Failed(failure)) => {
-                // Handed back at once: the caller reports it with the URL it gave.
+                // The engine's `get_requested_url()` stays empty; the log line names the URL.
+                self.attempt = url.to_string();
                 self.failure = Some(failure);
-                self.failure_reported = true;
+                self.failure_reported = false;
                 Err(ConnectError::Failed)
             }
         }
@@ -153,6 +166,7 @@ impl WebSocket {
             StartError::Failed(_) => unreachable!("no address to connect to"),
         })?;
         self.remote = (!host.is_empty()).then_some((host, port));
+        self.attempt = url.to_string();
         self.requested_url = url.to_string();
         self.phase = Phase::Connecting(Box::new(connect));
         Ok(())
@@ -232,6 +246,9 @@ impl WebSocket {
         }
         conn.receive(leftover, now);
         conn.set_heartbeat_interval(config.heartbeat_interval, now);
+        if !self.attempt.is_empty() {
+            report::opened(&self.attempt);
+        }
         let mut live = Live::new(conn, transport);
         live.poll(now);
         self.phase = Phase::Live(Box::new(live));
@@ -331,6 +348,7 @@ impl WebSocket {
             live.abort();
         }
         self.phase = Phase::Idle;
+        self.attempt.clear();
         self.requested_url.clear();
         self.selected_protocol.clear();
         self.extensions.clear();
@@ -441,15 +459,19 @@ impl WebSocket {
         }
     }
 
-    /// The failure, the first time it is asked for after it happened (for its one
-    /// log line).
-    pub fn take_new_failure(&mut self) -> Option<&Failure> {
+    /// The failure, the first time it is asked for after it happened, and whether it
+    /// belongs in the log: the end of an open connection does not; a failed attempt to
+    /// connect does the first time for its URL and cause (see `report.rs`); a server's
+    /// failed accept always does.
+    pub fn take_new_failure(&mut self) -> Option<FailureReport<'_>> {
         match &mut self.phase {
-            Phase::Live(live) => live.take_new_failure(),
+            Phase::Live(live) => live.take_new_failure().map(|failure| FailureReport { failure, log: false }),
             _ if self.failure_reported => None,
             _ => {
                 self.failure_reported = true;
-                self.failure.as_ref()
+                let failure = self.failure.as_ref()?;
+                let log = self.attempt.is_empty() || report::first_failure(&self.attempt, failure.kind);
+                Some(FailureReport { failure, log })
             }
         }
     }
@@ -458,6 +480,7 @@ impl WebSocket {
     pub fn name(&self) -> String {
         match &self.remote {
             _ if !self.requested_url.is_empty() => self.requested_url.clone(),
+            _ if !self.attempt.is_empty() => self.attempt.clone(),
             Some((host, port)) => format!("the connection from {host}:{port}"),
             None => "the connection".to_string(),
         }

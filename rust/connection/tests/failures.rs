@@ -30,7 +30,7 @@ fn an_unknown_host_name_is_a_dns_failure() {
     assert_eq!(failure.kind, FailureKind::Dns);
     assert!(failure.reason.starts_with("cannot resolve \"nonexistent.invalid\""), "{}", failure.reason);
     assert!(client.has_new_failure());
-    assert_eq!(client.take_new_failure().map(|f| f.kind), Some(FailureKind::Dns));
+    assert_eq!(client.take_new_failure().map(|r| r.failure.kind), Some(FailureKind::Dns));
     assert!(client.take_new_failure().is_none(), "handed out once");
 }
 

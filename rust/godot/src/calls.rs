@@ -58,9 +58,7 @@ pub fn connect(
         }
         Err(ConnectError::Failed) => {
             // A network outcome (e.g. an unreachable address), not a programmer error.
-            if let Some(failure) = ws.failure() {
-                log.failure(method, &text, failure);
-            }
+            log.new_failure(method, ws);
             Error::FAILED
         }
     }

@@ -40,7 +40,9 @@ const LOG: Log = Log::new("RustWebSocketPeer");
 /// [method get_failure_kind], [method get_failure_reason] and
 /// [method get_handshake_status]. Outcomes of the network (refused, unresolvable,
 /// TLS rejected, hang-ups, timeouts, protocol violations by the peer) are not
-/// logged as errors: each failed connection logs one warning with its reason.
+/// logged as errors: a failed attempt to connect logs one warning with its reason,
+/// once per URL and cause until that URL connects again; the end of an open
+/// connection logs nothing (`--verbose` shows it).
 #[derive(GodotClass)]
 #[class(base = PacketPeerExtension, tool, rename = RustWebSocketPeer)]
 pub struct WebSocketPeer {
@@ -277,7 +279,7 @@ impl WebSocketPeer {
         self.ws.borrow().failure().map(|f| f.kind).into()
     }
 
-    /// A one-line description of the failure, as in the warning logged for it,
+    /// A one-line description of the failure, as in the warning logged for a failed attempt,
     /// e.g. `connection refused by 127.0.0.1:8000` or `server answered HTTP 403`;
     /// empty while [method get_failure_kind] is [constant FAILURE_NONE]. For
     /// people, not for parsing. (Not in the engine's `WebSocketPeer`.)

@@ -4,10 +4,13 @@
 //! from the enclosing function.
 //!
 //! Errors are for programmer errors only (bad arguments, calls the state does not
-//! allow); outcomes of the network are warnings, at most one per connection.
+//! allow); a failed attempt to connect is a warning, once per URL and cause; the end of
+//! an open connection is logged only with `--verbose`.
 
-use godot::global::{print_custom, PrintLevel, PrintRecord, PrintSource};
-use ws_connection::{Failure, WebSocket};
+use godot::classes::Os;
+use godot::global::{godot_print, print_custom, PrintLevel, PrintRecord, PrintSource};
+use godot::obj::Singleton;
+use ws_connection::WebSocket;
 
 /// Where a class's log lines come from.
 #[derive(Clone, Copy)]
@@ -33,13 +36,10 @@ impl Log {
         self.emit(PrintLevel::Warn, method, message);
     }
 
-    /// A connection's one warning: `<class>.<method>: <connection> failed: <reason>`.
-    #[track_caller]
-    pub fn failure(self, method: &str, connection: &str, failure: &Failure) {
-        self.warn(method, &format!("{connection} failed: {}", failure.reason));
-    }
-
-    /// The warning of `ws`'s failure, once, if it has a new one.
+    /// `ws`'s new failure, if it has one: `<class>.<method>: <connection> failed: <reason>`,
+    /// as a warning when it belongs in the log (a failed attempt, once per URL and cause;
+    /// see `ws_connection`'s report.rs), else only with Godot's `--verbose` (the end of an
+    /// open connection).
     #[track_caller]
     pub fn new_failure(self, method: &str, ws: &mut WebSocket) {
         // Checked first: naming the connection allocates, and this runs on every poll.
@@ -47,8 +47,12 @@ impl Log {
             return;
         }
         let name = ws.name();
-        if let Some(failure) = ws.take_new_failure() {
-            self.failure(method, &name, failure);
+        let Some(report) = ws.take_new_failure() else { return };
+        let line = format!("{name} failed: {}", report.failure.reason);
+        if report.log {
+            self.warn(method, &line);
+        } else if Os::singleton().is_stdout_verbose() {
+            godot_print!("{}.{method}: {line}", self.class);
         }
     }
 
