@@ -6,6 +6,9 @@ extends "res://tests/test_case.gd"
 
 const Game := preload("res://tests/multiplayer/game.gd")
 const TlsServer := preload("res://tests/tls_server.gd")
+const ErrorLog := preload("res://tests/error_log.gd")
+## Clients of the crowd test (issue: 300 players whose process was killed at once).
+const CROWD := 320
 
 ## [server, client a, client b]
 ## Every pairing; the engine-only one first, as the baseline.
@@ -464,6 +467,41 @@ func test_get_peer_is_the_connection_with_its_settings() -> void:
 	check_eq(client.get_peer(1).get_requested_url(), "ws://127.0.0.1:%d" % port, "the client's view of the server")
 	server.close()
 	client.close()
+
+
+## Every client of a server reset at once: a crowd in another process, killed while
+## SceneMultiplayer (server_relay on) still sends to the ones it has not yet been told
+## have left. The server logs no error or warning, and every client leaves its peer list.
+func test_a_crowd_killed_at_once_leaves_the_server_quietly() -> void:
+	var godot := OS.get_environment("WS_GODOT")
+	if not check(godot != "", "WS_GODOT names the Godot launcher (tests/godot-tests sets it)"):
+		return
+	var server = _game("server", RustWebSocketMultiplayerPeer)
+	var port := _listen(server)
+	server.attach()
+	check(server.api.server_relay, "server_relay is on")
+	var args := PackedStringArray(["--headless", "--path", ProjectSettings.globalize_path("res://"),
+		"--script", "res://tests/multiplayer/crowd.gd", "--", "--url=ws://127.0.0.1:%d" % port, "--count=%d" % CROWD])
+	var pid := OS.create_process(godot, args)
+	if not check(pid > 0, "the crowd process started"):
+		return
+	var joined := await _until(func(): return server.api.get_peers().size() == CROWD, 60.0)
+	if not check(joined, "%d clients joined (%d did)" % [CROWD, server.api.get_peers().size()]):
+		OS.kill(pid)
+		return
+	await _until(func(): return false, 0.5)  # the relayed peer notifications settle
+	var log := ErrorLog.new()
+	log.install()
+	OS.kill(pid)
+	var left := await _until(func(): return server.api.get_peers().is_empty(), 30.0)
+	log.uninstall()
+	check(left, "every client left the peer list (%d remain)" % server.api.get_peers().size())
+	check_eq(server.peer.get_connection_status(), MultiplayerPeer.CONNECTION_CONNECTED, "the server still listens")
+	var errors := log.lines()
+	var warnings := log.warnings()
+	print("       crowd of %d killed: %d error and %d warning lines" % [CROWD, errors.size(), warnings.size()])
+	check_eq(errors.slice(0, 3), PackedStringArray(), "no error line (%d in all)" % errors.size())
+	check_eq(warnings.slice(0, 3), PackedStringArray(), "no warning line (%d in all)" % warnings.size())
 
 
 func cleanup() -> void:

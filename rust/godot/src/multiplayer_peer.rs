@@ -40,8 +40,10 @@ const SERVER_ID: i32 = 1;
 /// At most this many connections are taken from the listener per poll (the engine
 /// takes one), so a burst of connections cannot stall a frame.
 const ACCEPTS_PER_POLL: usize = 64;
-/// How many departed peer IDs are remembered (see `departed`).
-const DEPARTED_KEPT: usize = 64;
+/// How long a departed peer's ID is remembered (see `departed`): SceneMultiplayer hears of
+/// a departure in the poll that signals it, but may still send to that peer for packets
+/// already in hand (relays, mostly), a frame or two later.
+const DEPARTED_FOR: Duration = Duration::from_secs(10);
 /// `get_max_packet_size()` is the outbound buffer minus this, as in the engine (a
 /// header size its protocol no longer has).
 const ENGINE_PROTO_SIZE: i32 = 9;
@@ -122,9 +124,10 @@ pub struct WebSocketMultiplayerPeer {
     /// Open connections by ID, in the order they opened; a client has one, the server (ID 1).
     peers: IndexMap<i32, Link>,
     incoming: VecDeque<(i32, Vec<u8>)>,
-    /// The latest peers that disconnected (at most `DEPARTED_KEPT`): packets sent
+    /// The peers that disconnected in the last `DEPARTED_FOR`, however many, oldest first,
+    /// with when: packets sent
     /// to them fail quietly, as the game may not have seen the signal yet.
-    departed: VecDeque<i32>,
+    departed: IndexMap<i32, Duration>,
     /// The packet last handed to Godot; it copies from this after `get_packet` returns.
     packet: Vec<u8>,
     /// A deferred call will write the packets queued this frame (see `schedule_flush`).
@@ -161,7 +164,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
             pending: IndexMap::new(),
             peers: IndexMap::new(),
             incoming: VecDeque::new(),
-            departed: VecDeque::new(),
+            departed: IndexMap::new(),
             packet: Vec::new(),
             flush_scheduled: false,
             base,
@@ -506,7 +509,8 @@ impl WebSocketMultiplayerPeer {
         if self.target_peer > 0 {
             let Some(link) = self.peers.get(&self.target_peer) else {
                 // A peer that just went away is the network's doing, not the caller's.
-                if self.departed.contains(&self.target_peer) {
+                let just_left = self.departed.get(&self.target_peer);
+                if just_left.is_some_and(|&at| clock::now().saturating_sub(at) < DEPARTED_FOR) {
                     return Error::ERR_UNAVAILABLE;
                 }
                 LOG.error("put_packet", &format!("peer not found: {}", self.target_peer));
@@ -704,10 +708,14 @@ impl WebSocketMultiplayerPeer {
     }
 
     fn note_departed(&mut self, id: i32) {
-        if self.departed.len() == DEPARTED_KEPT {
-            self.departed.pop_front();
+        let now = clock::now();
+        while let Some((_, &at)) = self.departed.first() {
+            if now.saturating_sub(at) < DEPARTED_FOR {
+                break;
+            }
+            self.departed.shift_remove_index(0);
         }
-        self.departed.push_back(id);
+        self.departed.insert(id, now);
     }
 
     /// A random ID ≥ 2 that no connection has, from the engine's generator.
