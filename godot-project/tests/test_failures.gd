@@ -1,7 +1,8 @@
 # Why a connection failed, through the real engine: get_failure_kind(),
 # get_failure_reason() and get_handshake_status() for every FailureKind, on the
 # client and the server side, over ws and wss; and the logging rule: network
-# outcomes log no error and one warning per failed connection, programmer
+# outcomes log no error, one warning per failed attempt and nothing for the end of
+# an open connection, programmer
 # errors stay errors, located at the class method.
 extends "res://tests/test_case.gd"
 

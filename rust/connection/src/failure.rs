@@ -1,7 +1,7 @@
 //! Why a connection failed. Every way a connection can fail produces exactly one
 //! `Failure`; the first one of a connection wins, later ones are its consequences.
 //! These are outcomes of the network, not programmer errors: the caller decides how
-//! to report them (the Godot classes log one warning per connection).
+//! to report them (report.rs: which ones belong in a log).
 
 /// The cause of a failure, as a game can act on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
