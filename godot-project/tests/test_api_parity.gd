@@ -1,16 +1,19 @@
 # RustWebSocketPeer exposes exactly the engine WebSocketPeer's API: methods
 # (argument names, types, enum classes, defaults, return types, const-ness),
 # properties (with their ClassDB defaults), enums and their values. Its only
-# additions are the failure API and compression_enabled below.
+# additions are the failure API, compression_enabled and the proxy settings below.
 extends "res://tests/test_case.gd"
 
 const ENGINE := "WebSocketPeer"
 const OURS := "RustWebSocketPeer"
 const Signatures := preload("res://tests/signatures.gd")
 ## Members the engine's class does not have: why a connection failed.
-const ADDED_METHODS := ["get_failure_kind", "get_failure_reason", "get_handshake_status", "get_compression_enabled", "set_compression_enabled"]
-## permessage-deflate, off by default.
-const ADDED_PROPERTIES := {"compression_enabled": false}
+const ADDED_METHODS := [
+	"get_failure_kind", "get_failure_reason", "get_handshake_status", "get_compression_enabled", "set_compression_enabled",
+	"get_proxy_url", "set_proxy_url", "get_proxy_from_environment", "set_proxy_from_environment",
+]
+## permessage-deflate, off by default; no proxy by default, as the engine.
+const ADDED_PROPERTIES := {"compression_enabled": false, "proxy_url": "", "proxy_from_environment": false}
 const ADDED_ENUMS := ["FailureKind"]
 
 

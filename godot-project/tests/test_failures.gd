@@ -538,8 +538,9 @@ func test_failure_kind_enum_is_registered() -> void:
 	check(ClassDB.class_has_enum("RustWebSocketPeer", "FailureKind", true), "enum FailureKind")
 	check_eq(ClassDB.class_get_enum_constants("RustWebSocketPeer", "FailureKind", true), PackedStringArray([
 		"FAILURE_NONE", "FAILURE_DNS", "FAILURE_CONNECT", "FAILURE_TLS", "FAILURE_HANDSHAKE",
-		"FAILURE_PROTOCOL", "FAILURE_TIMEOUT", "FAILURE_CONNECTION_LOST", "FAILURE_LIMIT"]), "constants in order")
+		"FAILURE_PROTOCOL", "FAILURE_TIMEOUT", "FAILURE_CONNECTION_LOST", "FAILURE_LIMIT", "FAILURE_PROXY"]), "constants in order")
 	check_eq(RustWebSocketPeer.FAILURE_LIMIT, 8, "FAILURE_LIMIT")
+	check_eq(RustWebSocketPeer.FAILURE_PROXY, 9, "FAILURE_PROXY")
 	var kind: RustWebSocketPeer.FailureKind = RustWebSocketPeer.new().get_failure_kind()
 	check_eq(kind, RustWebSocketPeer.FailureKind.FAILURE_NONE, "typed FailureKind of a fresh peer")
 	var method := {}

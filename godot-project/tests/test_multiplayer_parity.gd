@@ -1,11 +1,15 @@
 # RustWebSocketMultiplayerPeer exposes exactly the engine WebSocketMultiplayerPeer's
 # API: methods (argument names, types, defaults, return types, const-ness),
-# properties with their ClassDB defaults, and the settings' behaviour.
+# properties with their ClassDB defaults, and the settings' behaviour. Its only
+# additions are the proxy settings below.
 extends "res://tests/test_case.gd"
 
 const ENGINE := "WebSocketMultiplayerPeer"
 const OURS := "RustWebSocketMultiplayerPeer"
 const Signatures := preload("res://tests/signatures.gd")
+## A client's proxy (none by default, as the engine).
+const ADDED_PROPERTIES := {"proxy_url": "", "proxy_from_environment": false}
+const ADDED_METHODS := ["get_proxy_url", "set_proxy_url", "get_proxy_from_environment", "set_proxy_from_environment"]
 const SETTINGS := ["supported_protocols", "handshake_headers", "inbound_buffer_size", "outbound_buffer_size", "handshake_timeout", "max_queued_packets"]
 
 
@@ -22,7 +26,9 @@ func test_methods_match_the_engine() -> void:
 		if check(ours.has(name), "method %s exists" % name):
 			check_eq(ours[name], engine[name], "signature of %s" % name)
 	for name in ours:
-		check(engine.has(name), "no extra method %s" % name)
+		check(engine.has(name) or name in ADDED_METHODS, "no extra method %s" % name)
+	for name in ADDED_METHODS:
+		check(ours.has(name), "added method %s exists" % name)
 
 
 func test_properties_and_defaults_match_the_engine() -> void:
@@ -32,7 +38,9 @@ func test_properties_and_defaults_match_the_engine() -> void:
 	var ours := {}
 	for p in ClassDB.class_get_property_list(OURS, true):
 		ours[p["name"]] = p
-	check_eq(ours.keys(), engine.keys(), "properties")
+	check_eq(ours.keys(), engine.keys() + ADDED_PROPERTIES.keys(), "properties")
+	for name in ADDED_PROPERTIES:
+		check_eq(ClassDB.class_get_property_default_value(OURS, name), ADDED_PROPERTIES[name], "ClassDB default of %s" % name)
 	for name in SETTINGS:
 		if not check(ours.has(name), "property %s exists" % name):
 			continue

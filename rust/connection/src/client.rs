@@ -1,6 +1,6 @@
-//! The client's way to OPEN: DNS off the caller's thread, non-blocking TCP to each
-//! address in turn, TLS for `wss://`, then the opening handshake. Progress only
-//! inside `poll()`.
+//! The client's way to OPEN: DNS off the caller's thread, non-blocking TCP to the
+//! addresses (Happy Eyeballs), through a proxy's `CONNECT` tunnel when one is set,
+//! TLS for `wss://`, then the opening handshake. Progress only inside `poll()`.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -12,6 +12,7 @@ use crate::failure::{Failure, FailureKind};
 use crate::net::dns::Resolution;
 use crate::net::dns_cache;
 use crate::net::tcp_connect::{ConnectProgress, TcpConnect};
+use crate::proxy::{Proxy, ProxyScheme, Tunnel, TunnelOutcome};
 use crate::tls::{TlsSetup, TlsStream};
 use crate::transport::{ReadOutcome, Transport};
 
@@ -27,11 +28,22 @@ pub struct ClientConnect {
     deadline: Option<Duration>,
     /// For `wss://`: the TLS client configuration and server name.
     tls: Option<TlsSetup>,
+    /// The proxy the tunnel goes through, with the TLS set-up for an `https://` one.
+    proxy: Option<ProxyRoute>,
+}
+
+/// How to reach the server through a proxy.
+pub struct ProxyRoute {
+    pub proxy: Proxy,
+    /// For an `https://` proxy: TLS to the proxy itself.
+    pub tls: Option<TlsSetup>,
 }
 
 enum Stage {
     Resolving(Resolution),
     Connecting(TcpConnect),
+    /// Asking the proxy for a tunnel, and reading its answer.
+    Tunnelling(Transport, Box<Tunnel>, usize),
     Handshaking(Transport),
     /// The transport was handed over to the open connection.
     Done,
@@ -58,12 +70,21 @@ impl ClientConnect {
         config: &Config,
         key: [u8; 16],
         tls: Option<TlsSetup>,
+        proxy: Option<ProxyRoute>,
         now: Duration,
     ) -> Result<ClientConnect, StartError> {
         let connect_timeout = config.connect_timeout;
         let (handshake, request) = Self::request(&url, config, key)?;
+        let (host, port) = match &proxy {
+            Some(route) => (route.proxy.host.clone(), route.proxy.port),
+            None => (url.host.clone(), url.port),
+        };
+        let to_proxy = |failure: Failure| match &proxy {
+            Some(route) => proxy_failure(&route.proxy, failure),
+            None => failure,
+        };
         // Known at once (no thread, no frame's wait): an IP literal, `localhost`, or a recent lookup.
-        let known = literal_addresses(&url.host, url.port).or_else(|| dns_cache::cached(&url.host, url.port, now));
+        let known = literal_addresses(&host, port).or_else(|| dns_cache::cached(&host, port, now));
         let stage = match known {
             Some(addrs) => {
                 let connect = TcpConnect::start(addrs, connect_timeout, now);
@@ -73,14 +94,14 @@ impl ClientConnect {
                         ConnectProgress::Failed(e) => e.to_string(),
                         _ => "connection failed".into(),
                     };
-                    dns_cache::forget(&url.host);
-                    return Err(StartError::Failed(Failure::new(FailureKind::Connect, why)));
+                    dns_cache::forget(&host);
+                    return Err(StartError::Failed(to_proxy(Failure::new(FailureKind::Connect, why))));
                 }
                 Stage::Connecting(connect)
             }
             None => {
-                let resolution = Resolution::start(&url.host, url.port).map_err(|e| {
-                    StartError::Failed(Failure::new(FailureKind::Dns, format!("cannot start resolving: {e}")))
+                let resolution = Resolution::start(&host, port).map_err(|e| {
+                    StartError::Failed(to_proxy(Failure::new(FailureKind::Dns, format!("cannot start resolving: {e}"))))
                 })?;
                 Stage::Resolving(resolution)
             }
@@ -95,6 +116,7 @@ impl ClientConnect {
             handshake_timeout: config.limits().handshake_timeout,
             deadline: None,
             tls,
+            proxy,
         })
     }
 
@@ -119,6 +141,7 @@ impl ClientConnect {
             handshake_timeout,
             deadline: Some(now + handshake_timeout),
             tls: None,
+            proxy: None,
         })
     }
 
@@ -140,7 +163,7 @@ impl ClientConnect {
         match &self.stage {
             Stage::Resolving(_) | Stage::Done => None,
             Stage::Connecting(c) => c.current_addr(),
-            Stage::Handshaking(t) => {
+            Stage::Tunnelling(t, ..) | Stage::Handshaking(t) => {
                 let (host, port) = t.peer_addr();
                 host.parse().ok().map(|ip| SocketAddr::new(ip, port))
             }
@@ -155,20 +178,34 @@ impl ClientConnect {
     }
 
     pub fn poll(&mut self, now: Duration) -> Progress {
+        match self.advance(now) {
+            Progress::Failed(failure) => Progress::Failed(match (&self.proxy, &self.stage) {
+                // Until the tunnel is up, every failure is the proxy's.
+                (Some(route), Stage::Resolving(_) | Stage::Connecting(_) | Stage::Tunnelling(..)) => {
+                    proxy_failure(&route.proxy, failure)
+                }
+                _ => failure,
+            }),
+            progress => progress,
+        }
+    }
+
+    fn advance(&mut self, now: Duration) -> Progress {
         loop {
+            let host = self.proxy.as_ref().map_or(self.url.host.as_str(), |route| route.proxy.host.as_str());
             match &mut self.stage {
                 Stage::Resolving(resolution) => match resolution.poll() {
                     None => return Progress::Pending,
                     Some(Err(e)) => {
-                        let why = format!("cannot resolve \"{}\": {e}", self.url.host);
+                        let why = format!("cannot resolve \"{host}\": {e}");
                         return Progress::Failed(Failure::new(FailureKind::Dns, why));
                     }
                     Some(Ok(addrs)) if addrs.is_empty() => {
-                        let why = format!("no address for \"{}\"", self.url.host);
+                        let why = format!("no address for \"{host}\"");
                         return Progress::Failed(Failure::new(FailureKind::Dns, why));
                     }
                     Some(Ok(addrs)) => {
-                        dns_cache::remember(&self.url.host, &addrs, now);
+                        dns_cache::remember(host, &addrs, now);
                         self.stage = Stage::Connecting(TcpConnect::start(addrs, self.connect_timeout, now))
                     }
                 },
@@ -176,22 +213,53 @@ impl ClientConnect {
                     ConnectProgress::Pending => return Progress::Pending,
                     ConnectProgress::Failed(e) => {
                         // Addresses that refuse may be stale: the next attempt looks the name up again.
-                        dns_cache::forget(&self.url.host);
-                        return Progress::Failed(Failure::new(FailureKind::Connect, e.to_string()));
+                        dns_cache::forget(host);
+                        let kind = match e.kind() {
+                            std::io::ErrorKind::TimedOut => FailureKind::Timeout,
+                            _ => FailureKind::Connect,
+                        };
+                        return Progress::Failed(Failure::new(kind, e.to_string()));
                     }
                     ConnectProgress::Connected(stream) => {
                         let _ = stream.set_nodelay(true);
                         self.deadline = Some(now + self.handshake_timeout);
-                        let transport = match &self.tls {
-                            None => Transport::tcp(stream),
-                            Some(tls) => match TlsStream::new(tls.config.clone(), tls.server_name.clone(), stream) {
-                                Ok(tls) => Transport::Tls(Box::new(tls)),
-                                Err(why) => return Progress::Failed(Failure::new(FailureKind::Tls, why)),
+                        self.stage = match &self.proxy {
+                            None => match &self.tls {
+                                None => Stage::Handshaking(Transport::tcp(stream)),
+                                Some(tls) => {
+                                    match TlsStream::new(tls.config.clone(), tls.server_name.clone(), stream) {
+                                        Ok(tls) => Stage::Handshaking(Transport::Tls(Box::new(tls))),
+                                        Err(why) => return Progress::Failed(Failure::new(FailureKind::Tls, why)),
+                                    }
+                                }
                             },
+                            Some(route) => {
+                                let tunnel = Box::new(Tunnel::new(&self.url.host, self.url.port, &route.proxy));
+                                let transport = match &route.tls {
+                                    None => Transport::tcp(stream),
+                                    Some(tls) => {
+                                        match TlsStream::new(tls.config.clone(), tls.server_name.clone(), stream) {
+                                            Ok(tls) => Transport::Tls(Box::new(tls)),
+                                            Err(why) => return Progress::Failed(Failure::new(FailureKind::Tls, why)),
+                                        }
+                                    }
+                                };
+                                Stage::Tunnelling(transport, tunnel, 0)
+                            }
                         };
-                        self.stage = Stage::Handshaking(transport);
                     }
                 },
+                Stage::Tunnelling(..) => {
+                    if self.deadline.is_some_and(|d| now >= d) {
+                        let why = format!("did not answer CONNECT within {} s", self.handshake_timeout.as_secs());
+                        return Progress::Failed(Failure::new(FailureKind::Proxy, why));
+                    }
+                    match self.tunnel_step() {
+                        Ok(true) => {}
+                        Ok(false) => return Progress::Pending,
+                        Err(failure) => return Progress::Failed(failure),
+                    }
+                }
                 Stage::Done => return Progress::Pending,
                 Stage::Handshaking(_) => {
                     if self.deadline.is_some_and(|d| now >= d) {
@@ -201,6 +269,65 @@ impl ClientConnect {
                 }
             }
         }
+    }
+
+    /// Sends `CONNECT` and reads the proxy's answer; `Ok(true)` once the tunnel is
+    /// up (and TLS to the server, for `wss://`, starts inside it).
+    fn tunnel_step(&mut self) -> Result<bool, Failure> {
+        let Stage::Tunnelling(transport, tunnel, written) = &mut self.stage else { return Ok(false) };
+        while *written < tunnel.request().len() {
+            match transport.write(&tunnel.request()[*written..]) {
+                Ok(0) => return Ok(false),
+                Ok(n) => *written += n,
+                Err(e) => {
+                    let why = transport.error().map_or_else(|| format!("sending CONNECT failed: {e}"), str::to_string);
+                    return Err(transport_failure(transport, why));
+                }
+            }
+        }
+        let mut outcome = None;
+        loop {
+            // One byte at a time would be exact; the proxy sends nothing after its
+            // answer until the server speaks, and for WebSocket the client speaks first.
+            let read = transport.read_into(4096, &mut |bytes| {
+                if outcome.is_none() {
+                    outcome = tunnel.receive(bytes);
+                }
+            });
+            match (&outcome, read) {
+                (Some(_), _) => break,
+                (None, ReadOutcome::Data(_)) => continue,
+                (None, ReadOutcome::WouldBlock) => return Ok(false),
+                (None, ReadOutcome::Closed) => {
+                    return Err(match transport.error() {
+                        Some(why) => transport_failure(transport, why.to_string()),
+                        None => Failure::new(FailureKind::Proxy, "closed the connection without answering CONNECT"),
+                    });
+                }
+            }
+        }
+        match outcome.expect("loop breaks on an outcome") {
+            TunnelOutcome::Established { leftover } if leftover.is_empty() => {}
+            TunnelOutcome::Established { .. } => {
+                let why = "sent data before the server could have spoken";
+                return Err(Failure::new(FailureKind::Proxy, why));
+            }
+            refused @ TunnelOutcome::Refused { status, .. } => {
+                return Err(Failure::with_status(FailureKind::Proxy, refused.to_string(), status));
+            }
+            not_http @ TunnelOutcome::NotHttp(_) => return Err(Failure::new(FailureKind::Proxy, not_http.to_string())),
+        }
+        let Stage::Tunnelling(transport, ..) = std::mem::replace(&mut self.stage, Stage::Done) else {
+            unreachable!("in the tunnelling stage")
+        };
+        let transport = match &self.tls {
+            None => transport,
+            Some(tls) => TlsStream::new(tls.config.clone(), tls.server_name.clone(), transport)
+                .map(|tls| Transport::TlsInTunnel(Box::new(tls)))
+                .map_err(|why| Failure::new(FailureKind::Tls, why))?,
+        };
+        self.stage = Stage::Handshaking(transport);
+        Ok(true)
     }
 
     fn handshake_step(&mut self) -> Progress {
@@ -255,6 +382,17 @@ fn literal_addresses(host: &str, port: u16) -> Option<Vec<SocketAddr>> {
     host.eq_ignore_ascii_case("localhost").then(|| {
         vec![SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port), SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port)]
     })
+}
+
+/// A failure before the tunnel was up, worded as the proxy's (which never shows
+/// its credentials). A refusal keeps the proxy's HTTP status.
+fn proxy_failure(proxy: &Proxy, failure: Failure) -> Failure {
+    let reason = match (failure.kind, proxy.scheme) {
+        (FailureKind::Proxy, _) => format!("the proxy {proxy} {}", failure.reason),
+        (_, ProxyScheme::Http) => format!("cannot reach the proxy {proxy}: {}", failure.reason),
+        (_, ProxyScheme::Https) => format!("cannot reach the proxy {proxy} over TLS: {}", failure.reason),
+    };
+    Failure::with_status(FailureKind::Proxy, reason, failure.http_status)
 }
 
 /// A response the client refuses: its HTTP status when it was not 101.

@@ -6,6 +6,8 @@ use std::time::Duration;
 use ws_protocol::deflate::DeflateConfig;
 use ws_protocol::Limits;
 
+use crate::tls::TlsPolicy;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     /// Subprotocols offered (client) or accepted (server), surrounding blanks removed.
@@ -23,8 +25,15 @@ pub struct Config {
     pub compression_enabled: bool,
     /// Between automatic pings; zero disables them. Read on every poll.
     pub heartbeat_interval: Duration,
-    /// How long each TCP connect attempt may take. Read when connecting.
+    /// How long a client's TCP connect may take, all addresses together. Read when connecting.
     pub connect_timeout: Duration,
+    /// A client's proxy: empty for none, else `http://[user:password@]host:port` or
+    /// `https://…` (proxy/). Read when connecting.
+    pub proxy_url: String,
+    /// With no `proxy_url`, take the proxy from `https_proxy` and friends (proxy/environment.rs).
+    pub proxy_from_environment: bool,
+    /// Which certificates an `https://` proxy may present.
+    pub proxy_trust: TlsPolicy,
 }
 
 impl Default for Config {
@@ -39,6 +48,9 @@ impl Default for Config {
             compression_enabled: false,
             heartbeat_interval: Duration::ZERO,
             connect_timeout: Duration::from_secs(30),
+            proxy_url: String::new(),
+            proxy_from_environment: false,
+            proxy_trust: TlsPolicy::Default { bundle_pem: None, name_override: None },
         }
     }
 }

@@ -22,6 +22,9 @@ pub enum FailureKind {
     ConnectionLost,
     /// A message over the inbound limit; we sent Close 1009.
     Limit,
+    /// The proxy could not be reached (name, TCP, TLS), refused the tunnel (its
+    /// HTTP status in `http_status`), or does not speak HTTP.
+    Proxy,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,7 +32,8 @@ pub struct Failure {
     pub kind: FailureKind,
     /// One line for people, e.g. `connection refused by 127.0.0.1:8000`.
     pub reason: String,
-    /// The HTTP status of a refused handshake (answered by the server), else 0.
+    /// The HTTP status of a refused handshake (the server's), or of a refused
+    /// tunnel (the proxy's, with `Proxy`), else 0.
     pub http_status: u16,
 }
 

@@ -9,6 +9,7 @@
 //! - `transport`: our own sockets, rustls over them, or a stream someone else owns
 //!   (`ExternalStream`, how the engine's `StreamPeer` plugs in);
 //! - `net`: name lookups, TCP connects, the listener;
+//! - `proxy`: HTTP(S) proxies, from the settings or the environment, and `CONNECT`;
 //! - `tls`: rustls client and server set-up and the record stream;
 //! - `readiness`: whether a socket may have input without a syscall, the platform seam;
 //! - `config`, `failure`, `clock`: the settings, why a connection failed, the real clock;
@@ -23,6 +24,7 @@ pub mod config;
 pub mod failure;
 mod live;
 pub mod net;
+pub mod proxy;
 pub mod readiness;
 mod report;
 mod server;

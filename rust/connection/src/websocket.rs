@@ -9,10 +9,11 @@ use std::time::Duration;
 use ws_protocol::deflate::DeflateParams;
 use ws_protocol::{close_code, CloseError, CloseStatus, Connection, Message, Role, SendError, State, UrlError, WsUrl};
 
-use crate::client::{self, ClientConnect, StartError};
+use crate::client::{self, ClientConnect, ProxyRoute, StartError};
 use crate::config::Config;
 use crate::failure::Failure;
 use crate::live::Live;
+use crate::proxy::{self, ChoiceError, ProxyScheme};
 use crate::report;
 use crate::server::{self, ServerAccept};
 use crate::tls::TlsSetup;
@@ -45,6 +46,8 @@ pub enum ConnectError {
     Tls(String),
     /// The request cannot be built (an invalid extra header line).
     Request(ws_protocol::HandshakeError),
+    /// `proxy_url` is not a usable proxy URL (the text never shows its credentials).
+    Proxy(String),
     /// No address could even start connecting: a network outcome, kept as `failure()`.
     Failed,
 }
@@ -113,8 +116,9 @@ impl WebSocket {
         }
     }
 
-    /// Starts connecting to `url` (`ws://` or `wss://`; no scheme means `ws://`).
-    /// `tls` sets up the TLS client for a `wss://` URL. Progress happens in `poll`.
+    /// Starts connecting to `url` (`ws://` or `wss://`; no scheme means `ws://`),
+    /// through the proxy `config` names, if any. `tls` sets up the TLS client for a
+    /// `wss://` URL. Progress happens in `poll`.
     pub fn connect(
         &mut self,
         url: &str,
@@ -128,7 +132,27 @@ impl WebSocket {
         self.clear();
         let target = WsUrl::parse(url).map_err(ConnectError::Url)?;
         let tls = if target.secure { Some(tls(&target).map_err(ConnectError::Tls)?) } else { None };
-        match ClientConnect::start(target, config, random(), tls, now) {
+        let env = |name: &str| std::env::var(name).ok();
+        let proxy = match proxy::choose(config, &target, &env) {
+            Ok(None) => None,
+            Ok(Some(proxy)) => {
+                let tls = match proxy.scheme {
+                    ProxyScheme::Http => None,
+                    ProxyScheme::Https => {
+                        Some(crate::tls::client_setup(&config.proxy_trust, &proxy.host).map_err(ConnectError::Tls)?)
+                    }
+                };
+                Some(ProxyRoute { proxy, tls })
+            }
+            Err(ChoiceError::Setting(why)) => return Err(ConnectError::Proxy(why)),
+            Err(ChoiceError::Environment(why)) => {
+                self.attempt = url.to_string();
+                self.failure = Some(Failure::new(crate::FailureKind::Proxy, why));
+                self.failure_reported = false;
+                return Err(ConnectError::Failed);
+            }
+        };
+        match ClientConnect::start(target, config, random(), tls, proxy, now) {
             Ok(connect) => {
                 self.attempt = url.to_string();
                 self.requested_url = url.to_string();

@@ -32,7 +32,13 @@ pub fn connect(
         return Error::ERR_INVALID_PARAMETER;
     }
     let text = url.to_string();
-    let config = settings.config_for_connect();
+    let config = match settings.config_for_connect() {
+        Ok(config) => config,
+        Err(why) => {
+            log.error(method, &why);
+            return Error::ERR_INVALID_PARAMETER;
+        }
+    };
     match ws.connect(&text, |target| options.client_setup(&target.host), config, clock::now()) {
         Ok(()) => {
             if ws_connection::websocket::weak_randomness() {
@@ -54,6 +60,10 @@ pub fn connect(
         }
         Err(ConnectError::Request(e)) => {
             log.error(method, &e.to_string());
+            Error::ERR_INVALID_PARAMETER
+        }
+        Err(ConnectError::Proxy(why)) => {
+            log.error(method, &why);
             Error::ERR_INVALID_PARAMETER
         }
         Err(ConnectError::Failed) => {

@@ -103,6 +103,12 @@ pub struct WebSocketMultiplayerPeer {
     handshake_timeout: f64,
     #[var(get, set, usage_flags = [DEFAULT])]
     max_queued_packets: PhantomVar<i32>,
+    /// A client's HTTP proxy, as `RustWebSocketPeer.proxy_url`; used by `create_client`.
+    #[var(get, set, usage_flags = [DEFAULT])]
+    proxy_url: PhantomVar<GString>,
+    /// As `RustWebSocketPeer.proxy_from_environment`.
+    #[var(get, set, usage_flags = [DEFAULT])]
+    proxy_from_environment: PhantomVar<bool>,
 
     /// The properties it shares with `RustWebSocketPeer`, for every connection.
     settings: Settings,
@@ -152,6 +158,8 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
             outbound_buffer_size: PhantomVar::default(),
             handshake_timeout: 3.0,
             max_queued_packets: PhantomVar::default(),
+            proxy_url: PhantomVar::default(),
+            proxy_from_environment: PhantomVar::default(),
             settings: Settings::new(LOG),
             status: ConnectionStatus::DISCONNECTED,
             unique_id: 0,
@@ -493,6 +501,26 @@ impl WebSocketMultiplayerPeer {
     fn set_max_queued_packets(&mut self, max_queued_packets: i32) {
         self.settings.set_max_queued_packets(max_queued_packets);
         self.update_limits();
+    }
+
+    #[func]
+    fn get_proxy_url(&self) -> GString {
+        self.settings.proxy_url()
+    }
+
+    #[func]
+    fn set_proxy_url(&mut self, proxy_url: GString) {
+        self.settings.set_proxy_url(&proxy_url);
+    }
+
+    #[func]
+    fn get_proxy_from_environment(&self) -> bool {
+        self.settings.proxy_from_environment()
+    }
+
+    #[func]
+    fn set_proxy_from_environment(&mut self, enabled: bool) {
+        self.settings.set_proxy_from_environment(enabled);
     }
 }
 

@@ -71,6 +71,16 @@ pub struct WebSocketPeer {
     /// Read when a connection starts.
     #[var(get, set, usage_flags = [DEFAULT])]
     compression_enabled: PhantomVar<bool>,
+    /// A client's HTTP proxy: empty for a direct connection, else
+    /// `http://[user:password@]host:port`, or `https://…` for TLS to the proxy.
+    /// The connection is tunnelled with `CONNECT`; TLS to a `wss://` server runs
+    /// inside the tunnel, end to end. Read when a connection starts.
+    #[var(get, set, usage_flags = [DEFAULT])]
+    proxy_url: PhantomVar<GString>,
+    /// With an empty `proxy_url`, take the proxy from the environment as curl does
+    /// (`https_proxy`, `http_proxy`, `all_proxy`, `no_proxy`).
+    #[var(get, set, usage_flags = [DEFAULT])]
+    proxy_from_environment: PhantomVar<bool>,
 
     settings: Settings,
     /// Shared with a `RustWebSocketMultiplayerPeer` when it handed this object out
@@ -289,9 +299,10 @@ impl WebSocketPeer {
     }
 
     /// The HTTP status of a refused opening handshake: on a client, what the
-    /// server answered instead of `101` (e.g. `403`); on a server, the error status
-    /// it answered a bad request with (`400` or `426`). 0 otherwise. (Not in the
-    /// engine's `WebSocketPeer`.)
+    /// server answered instead of `101` (e.g. `403`), or with [constant FAILURE_PROXY]
+    /// what the proxy answered to `CONNECT` (e.g. `407`); on a server, the error
+    /// status it answered a bad request with (`400` or `426`). 0 otherwise. (Not in
+    /// the engine's `WebSocketPeer`.)
     #[func]
     fn get_handshake_status(&self) -> i32 {
         self.ws.borrow().failure().map_or(0, |f| i32::from(f.http_status))
@@ -370,6 +381,26 @@ impl WebSocketPeer {
     fn set_compression_enabled(&mut self, enabled: bool) {
         self.settings.set_compression_enabled(enabled);
     }
+
+    #[func]
+    fn get_proxy_url(&self) -> GString {
+        self.settings.proxy_url()
+    }
+
+    #[func]
+    fn set_proxy_url(&mut self, proxy_url: GString) {
+        self.settings.set_proxy_url(&proxy_url);
+    }
+
+    #[func]
+    fn get_proxy_from_environment(&self) -> bool {
+        self.settings.proxy_from_environment()
+    }
+
+    #[func]
+    fn set_proxy_from_environment(&mut self, enabled: bool) {
+        self.settings.set_proxy_from_environment(enabled);
+    }
 }
 
 impl WebSocketPeer {
@@ -382,6 +413,8 @@ impl WebSocketPeer {
             max_queued_packets: PhantomVar::default(),
             heartbeat_interval: PhantomVar::default(),
             compression_enabled: PhantomVar::default(),
+            proxy_url: PhantomVar::default(),
+            proxy_from_environment: PhantomVar::default(),
             settings: Settings::with(config, LOG),
             ws,
             was_string: false,

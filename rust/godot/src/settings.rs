@@ -1,11 +1,12 @@
 //! The settings both classes share, in one implementation: `supported_protocols`,
 //! `handshake_headers`, `inbound_buffer_size`, `outbound_buffer_size` and
-//! `max_queued_packets` (and the peer's `heartbeat_interval` and
-//! `compression_enabled`), with their checks and error lines. Each class holds one
+//! `max_queued_packets`, `proxy_url` and `proxy_from_environment` (and the peer's
+//! `heartbeat_interval` and `compression_enabled`), with their checks and error lines. Each class holds one
 //! block and forwards its property accessors here. The values live in the
 //! connection crate's `Config`, which every connection starts and polls with.
 
 use godot::prelude::*;
+use ws_connection::tls::TlsPolicy;
 use ws_connection::Config;
 
 use crate::engine::log::Log;
@@ -32,10 +33,16 @@ impl Settings {
     }
 
     /// The config for a client connection starting now, with the engine's TCP
-    /// connect timeout as the project sets it.
-    pub fn config_for_connect(&mut self) -> &Config {
+    /// connect timeout as the project sets it, and the certificates an `https://`
+    /// proxy may present (the project's bundle override, as for `wss://`), read
+    /// only when a proxy may be used.
+    pub fn config_for_connect(&mut self) -> Result<&Config, String> {
         self.config.connect_timeout = project_settings::connect_timeout();
-        &self.config
+        if !self.config.proxy_url.is_empty() || self.config.proxy_from_environment {
+            let bundle_pem = project_settings::certificate_bundle_override()?;
+            self.config.proxy_trust = TlsPolicy::Default { bundle_pem, name_override: None };
+        }
+        Ok(&self.config)
     }
 
     pub fn supported_protocols(&self) -> PackedStringArray {
@@ -114,6 +121,23 @@ impl Settings {
     /// Read when a connection starts.
     pub fn set_compression_enabled(&mut self, enabled: bool) {
         self.config.compression_enabled = enabled;
+    }
+
+    pub fn proxy_url(&self) -> GString {
+        GString::from(self.config.proxy_url.as_str())
+    }
+
+    /// Checked when a connection starts (an invalid one fails `connect_to_url`).
+    pub fn set_proxy_url(&mut self, url: &GString) {
+        self.config.proxy_url = url.to_string();
+    }
+
+    pub fn proxy_from_environment(&self) -> bool {
+        self.config.proxy_from_environment
+    }
+
+    pub fn set_proxy_from_environment(&mut self, enabled: bool) {
+        self.config.proxy_from_environment = enabled;
     }
 
     /// `value` if it is positive; else an error line, and the setting keeps `current`.

@@ -13,7 +13,7 @@ use rustls::{ClientConfig, RootCertStore};
 use super::chain_verifier::ChainVerifier;
 
 /// A client's `TLSOptions`, in plain data.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TlsPolicy {
     /// `null` or `TLSOptions.client()`: the Mozilla roots, or the PEM bundle of
     /// `network/tls/certificate_bundle_override` when set; full WebPKI rules.

@@ -22,6 +22,9 @@ pub enum Transport {
     Tcp(TcpTransport),
     /// rustls over a socket of our own (`wss://` client, TLS multiplayer server).
     Tls(Box<TlsStream>),
+    /// rustls to the server inside a proxy's tunnel (`wss://` through a proxy): TLS
+    /// end to end with the server, over whatever reaches the proxy.
+    TlsInTunnel(Box<TlsStream<Transport>>),
     External(Box<dyn ExternalStream>),
     /// Released: the connection is over.
     Closed,
@@ -64,6 +67,7 @@ impl Transport {
             Transport::Tcp(tcp) => tcp.read_into(max, sink),
             Transport::External(stream) => stream.read_into(max, sink),
             Transport::Tls(tls) => tls.read_into(max, sink),
+            Transport::TlsInTunnel(tls) => tls.read_into(max, sink),
             Transport::Closed => ReadOutcome::Closed,
         }
     }
@@ -78,6 +82,7 @@ impl Transport {
             },
             Transport::External(stream) => stream.write(data),
             Transport::Tls(tls) => tls.write(data),
+            Transport::TlsInTunnel(tls) => tls.write(data),
             Transport::Closed => Err(io::Error::new(io::ErrorKind::NotConnected, "connection closed")),
         }
     }
@@ -100,6 +105,7 @@ impl Transport {
             Transport::Tls(tls) => {
                 let _ = tls.socket().set_nodelay(enabled);
             }
+            Transport::TlsInTunnel(tls) => tls.socket_mut().set_no_delay(enabled),
             Transport::Closed => {}
         }
     }
@@ -113,6 +119,8 @@ impl Transport {
             Transport::Tcp(tcp) => of(&tcp.stream),
             Transport::External(stream) => stream.peer_addr(),
             Transport::Tls(tls) => of(tls.socket()),
+            // The proxy's: the other end of our socket.
+            Transport::TlsInTunnel(tls) => tls.socket().peer_addr(),
             Transport::Closed => (String::new(), 0),
         }
     }
@@ -120,7 +128,7 @@ impl Transport {
     /// Whether the bytes travel over TLS (a server's URL is then `wss://`).
     pub fn is_tls(&self) -> bool {
         match self {
-            Transport::Tls(_) => true,
+            Transport::Tls(_) | Transport::TlsInTunnel(_) => true,
             Transport::External(stream) => stream.is_tls(),
             _ => false,
         }
@@ -136,6 +144,10 @@ impl Transport {
                 tls.close();
                 let _ = tls.socket().shutdown(Shutdown::Both);
             }
+            Transport::TlsInTunnel(tls) => {
+                tls.close();
+                tls.socket_mut().close();
+            }
             Transport::Closed => {}
         }
     }
@@ -144,6 +156,7 @@ impl Transport {
     pub fn error(&self) -> Option<&str> {
         match self {
             Transport::Tls(tls) => tls.error(),
+            Transport::TlsInTunnel(tls) => tls.error().or_else(|| tls.socket().error()),
             Transport::Tcp(tcp) => tcp.error.as_deref(),
             Transport::External(stream) => stream.error(),
             Transport::Closed => None,
@@ -154,11 +167,46 @@ impl Transport {
     pub fn is_tls_failure(&self) -> bool {
         match self {
             Transport::Tls(tls) => tls.is_tls_failure(),
+            Transport::TlsInTunnel(tls) => tls.is_tls_failure(),
             Transport::External(stream) => stream.is_tls_failure(),
             _ => false,
         }
     }
 }
+
+/// A transport as a socket for the TLS that runs inside it (`TlsInTunnel`): the
+/// usual `Read`/`Write` contract, `WouldBlock` when nothing moves.
+impl Read for Transport {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut taken = 0;
+        match self.read_into(buf.len(), &mut |bytes| {
+            buf[taken..taken + bytes.len()].copy_from_slice(bytes);
+            taken += bytes.len();
+        }) {
+            ReadOutcome::Data(_) => Ok(taken),
+            ReadOutcome::WouldBlock => Err(io::ErrorKind::WouldBlock.into()),
+            ReadOutcome::Closed => match self.error() {
+                Some(why) => Err(io::Error::new(io::ErrorKind::ConnectionReset, why.to_string())),
+                None => Ok(0),
+            },
+        }
+    }
+}
+
+impl Write for Transport {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match Transport::write(self, buf)? {
+            0 if !buf.is_empty() => Err(io::ErrorKind::WouldBlock.into()),
+            n => Ok(n),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl crate::tls::RecordSocket for Transport {}
 
 impl TcpTransport {
     fn read_into(&mut self, max: usize, sink: &mut dyn FnMut(&[u8])) -> ReadOutcome {

@@ -107,6 +107,9 @@ class_enum! {
         ConnectionLost = "FAILURE_CONNECTION_LOST" = 7,
         /// A message over `inbound_buffer_size`; we sent Close 1009.
         Limit = "FAILURE_LIMIT" = 8,
+        /// The proxy could not be reached, refused the tunnel (its HTTP status in
+        /// `get_handshake_status()`), or does not speak HTTP.
+        Proxy = "FAILURE_PROXY" = 9,
     }
 }
 
@@ -134,6 +137,7 @@ impl From<Option<ws_connection::FailureKind>> for FailureKind {
             Some(Kind::Timeout) => FailureKind::Timeout,
             Some(Kind::ConnectionLost) => FailureKind::ConnectionLost,
             Some(Kind::Limit) => FailureKind::Limit,
+            Some(Kind::Proxy) => FailureKind::Proxy,
         }
     }
 }

@@ -5,8 +5,9 @@ use std::time::Duration;
 use godot::classes::{FileAccess, ProjectSettings};
 use godot::prelude::*;
 
-/// `network/limits/tcp/connect_timeout_seconds`: how long each TCP connect attempt
-/// may take (default 30 s).
+/// `network/limits/tcp/connect_timeout_seconds`: how long a client's TCP connect
+/// may take (default 30 s): the engine's limit per address, ours for the whole
+/// Happy Eyeballs race.
 pub fn connect_timeout() -> Duration {
     let setting = ProjectSettings::singleton().get_setting("network/limits/tcp/connect_timeout_seconds");
     let seconds = setting.try_to::<i64>().unwrap_or(30).clamp(1, 1800);
@@ -14,7 +15,8 @@ pub fn connect_timeout() -> Duration {
 }
 
 /// The PEM bundle of `network/tls/certificate_bundle_override`, as the engine uses it:
-/// the certificates a `wss://` client trusts instead of the built-in ones.
+/// the certificates a `wss://` client (and an `https://` proxy) is trusted with
+/// instead of the built-in ones.
 pub fn certificate_bundle_override() -> Result<Option<Vec<u8>>, String> {
     let path = ProjectSettings::singleton().get_setting("network/tls/certificate_bundle_override");
     let path = path.try_to::<GString>().unwrap_or_default();
