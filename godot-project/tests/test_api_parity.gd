@@ -10,7 +10,7 @@ const Signatures := preload("res://tests/signatures.gd")
 ## Members the engine's class does not have: why a connection failed.
 const ADDED_METHODS := [
 	"get_failure_kind", "get_failure_reason", "get_handshake_status", "get_compression_enabled", "set_compression_enabled",
-	"get_proxy_url", "set_proxy_url", "get_proxy_from_environment", "set_proxy_from_environment",
+	"get_negotiated_extensions", "get_proxy_url", "set_proxy_url", "get_proxy_from_environment", "set_proxy_from_environment",
 ]
 ## permessage-deflate, off by default; no proxy by default, as the engine.
 const ADDED_PROPERTIES := {"compression_enabled": false, "proxy_url": "", "proxy_from_environment": false}

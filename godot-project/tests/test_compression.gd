@@ -45,6 +45,7 @@ func test_a_server_accepts_an_offer_and_says_so_in_its_response() -> void:
 	var r: Array = await _server_answering(true, REQUEST % OFFER)
 	var server = r[0]
 	check(r[2].contains("\r\nSec-WebSocket-Extensions: permessage-deflate\r\n"), "extension accepted: %s" % r[2].c_escape())
+	check_eq(server.get_negotiated_extensions(), "permessage-deflate", "the server sees what it agreed")
 	r[1].put_data(rsv1_frame(0x1, PackedByteArray(HELLO_DEFLATED), true))
 	await poll_until([server], func(): return server.get_available_packet_count() > 0, 5.0)
 	check_eq(server.get_packet().get_string_from_utf8(), "Hello", "compressed message inflated")
@@ -57,6 +58,7 @@ func test_a_server_declines_offers_it_cannot_accept() -> void:
 	var r: Array = await _server_answering(true, REQUEST % bad)
 	check_eq(r[0].get_ready_state(), OPEN, "handshake still succeeds")
 	check(not r[2].contains("Sec-WebSocket-Extensions"), "no extension: %s" % r[2].c_escape())
+	check_eq(r[0].get_negotiated_extensions(), "", "nothing agreed")
 
 
 func test_with_compression_off_nothing_is_accepted_and_rsv1_is_an_error() -> void:
@@ -109,9 +111,28 @@ func test_a_client_offers_and_inflates_when_the_server_accepts() -> void:
 	r[1].put_data(rsv1_frame(0x1, PackedByteArray(HELLO_DEFLATED), false))
 	await poll_until([client], func(): return client.get_available_packet_count() > 0, 5.0)
 	check_eq(client.get_packet().get_string_from_utf8(), "Hello", "compressed message inflated")
-	# Declined: the client talks plain WebSocket.
+	check_eq(client.get_negotiated_extensions(), "permessage-deflate", "the client sees it agreed")
+	# Declined: the client talks plain WebSocket, and can tell.
 	r = await _client_answered("")
 	check_eq(r[0].get_ready_state(), OPEN, "open without the extension")
+	check_eq(r[0].get_negotiated_extensions(), "", "declined: nothing agreed")
+
+
+func test_the_engine_server_declines_and_the_client_can_tell() -> void:
+	var tcp: TCPServer = own(TCPServer.new())
+	tcp.listen(0, "127.0.0.1")
+	var client = own(RustWebSocketPeer.new())
+	client.compression_enabled = true
+	client.connect_to_url("ws://127.0.0.1:%d/" % tcp.get_local_port())
+	await poll_until([client], func(): return tcp.is_connection_available(), 5.0)
+	var server: WebSocketPeer = own(WebSocketPeer.new())
+	server.accept_stream(tcp.take_connection())
+	await poll_until([client, server], func(): return client.get_ready_state() == OPEN and server.get_ready_state() == OPEN, 5.0)
+	check_eq(client.get_ready_state(), OPEN, "open with the engine's server, which has no permessage-deflate")
+	check_eq(client.get_negotiated_extensions(), "", "declined")
+	client.send_text("plain")
+	await poll_until([client, server], func(): return server.get_available_packet_count() > 0, 5.0)
+	check_eq(server.get_packet().get_string_from_utf8(), "plain", "sent uncompressed")
 
 
 func test_a_client_fails_the_handshake_on_an_invalid_answer() -> void:

@@ -103,6 +103,8 @@ func _our_client_to_foreign_server(kind: String) -> void:
 	var client := _compressing_peer()
 	client.connect_to_url("ws://127.0.0.1:%d/" % port)
 	check(await poll_until([client], func(): return client.get_ready_state() == OPEN, 10.0), "open")
+	var agreed := client.get_negotiated_extensions()
+	check(agreed.begins_with("permessage-deflate"), "%s server agreed, as the client sees it: %s" % [kind, agreed])
 	var sent := 0
 	for size in SIZES:
 		var text := '{"id":1,"pos":[1.5,2.5],"hp":100},'.repeat(size / 34 + 1).left(size)
@@ -122,6 +124,7 @@ func _our_client_to_foreign_server(kind: String) -> void:
 	# The server's response header, as the foreign server sent it.
 	var line: String = proc["stdio"].get_line()
 	check(line.begins_with("extensions permessage-deflate"), "%s server accepted compression: %s" % [kind, line])
+	check_eq("extensions " + agreed, line, "get_negotiated_extensions() is the header the server sent")
 	check_eq(sent, SIZES.size() * 2, "every message sent")
 
 

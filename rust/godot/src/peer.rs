@@ -238,6 +238,14 @@ impl WebSocketPeer {
         GString::from(self.ws.borrow().selected_protocol())
     }
 
+    /// The `Sec-WebSocket-Extensions` value agreed in the handshake, e.g.
+    /// `permessage-deflate`, or an empty string when the server declined (or
+    /// nothing was offered). (Not in the engine's `WebSocketPeer`.)
+    #[func]
+    fn get_negotiated_extensions(&self) -> GString {
+        GString::from(self.ws.borrow().extensions())
+    }
+
     /// The URL given to [method connect_to_url], or on a server the URL the client
     /// requested (scheme, `Host` header and request target).
     #[func]
