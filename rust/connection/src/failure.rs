@@ -8,7 +8,7 @@
 pub enum FailureKind {
     /// The host name could not be resolved.
     Dns,
-    /// No TCP connection to any address: refused, unreachable or unanswered.
+    /// No TCP connection to any address: refused or unreachable.
     Connect,
     /// The TLS handshake failed (certificate, name, alert), or TLS failed later.
     Tls,
@@ -16,7 +16,8 @@ pub enum FailureKind {
     Handshake,
     /// The peer broke RFC 6455; we sent a Close with the matching code.
     Protocol,
-    /// The opening handshake, the closing handshake or the heartbeat timed out.
+    /// The TCP connect (all addresses together), the opening handshake, the
+    /// closing handshake or the heartbeat timed out.
     Timeout,
     /// Reset, or end of stream, without a Close frame.
     ConnectionLost,

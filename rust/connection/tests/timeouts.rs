@@ -48,8 +48,8 @@ mod unanswered_connect {
         assert_eq!(client.ready_state(), ReadyState::Connecting, "{:?}", client.failure());
         client.poll(&config, T0 + Duration::from_secs(2));
         let failure = client.failure().expect("a failure at the deadline");
-        assert_eq!(failure.kind, FailureKind::Connect);
-        assert_eq!(failure.reason, format!("no answer from {addr}: timed out after 2 s"));
+        assert_eq!(failure.kind, FailureKind::Timeout);
+        assert_eq!(failure.reason, format!("no answer from {addr} within 2 s"));
         assert_eq!(client.ready_state(), ReadyState::Closed);
     }
 }

@@ -1,88 +1,145 @@
-//! Non-blocking TCP connect that tries every resolved address in turn.
+//! Non-blocking TCP connect that races a host's addresses (Happy Eyeballs, RFC 8305):
+//! `happy_eyeballs` decides what starts when; this file owns the sockets.
 
-use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::io;
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use super::happy_eyeballs::{Race, Step};
+
 pub enum ConnectProgress {
     Pending,
     Connected(TcpStream),
-    /// Every address failed; the error of the last one.
+    /// Every attempt failed: the error of the last one; or the whole race ran out of
+    /// time with attempts in flight: `TimedOut`, naming the addresses that never answered.
     Failed(io::Error),
 }
 
-/// Connects to the first address that accepts, one at a time, each within
-/// `per_address_timeout` (the engine's `network/limits/tcp/connect_timeout_seconds`).
+/// Connects to the first address that accepts. Attempts overlap: one starts at once,
+/// another each `CONNECTION_ATTEMPT_DELAY` or as soon as one fails, and the first to
+/// connect wins. `timeout` (the engine's `network/limits/tcp/connect_timeout_seconds`)
+/// bounds the whole race.
 pub struct TcpConnect {
-    remaining: VecDeque<SocketAddr>,
-    current: Option<(Socket, SocketAddr, Duration)>,
-    per_address_timeout: Duration,
+    race: Race,
+    /// Attempts in flight, oldest first; room for every address is kept from the start.
+    attempts: Vec<Attempt>,
+    winner: Option<SocketAddr>,
+    timeout: Duration,
     last_error: Option<io::Error>,
+}
+
+struct Attempt {
+    socket: Socket,
+    addr: SocketAddr,
+}
+
+enum Check {
+    Pending,
+    Connected,
+    Failed(io::Error),
 }
 
 impl TcpConnect {
     /// Starts connecting. Synchronous failures move on to the next address at
     /// once; `Failed` from the first `poll` means none could even start.
-    pub fn start(addrs: Vec<SocketAddr>, per_address_timeout: Duration, now: Duration) -> TcpConnect {
-        let mut connect = TcpConnect { remaining: addrs.into(), current: None, per_address_timeout, last_error: None };
-        connect.start_next(now);
+    pub fn start(addrs: Vec<SocketAddr>, timeout: Duration, now: Duration) -> TcpConnect {
+        let attempts = Vec::with_capacity(addrs.len());
+        let race = Race::new(addrs, timeout, now);
+        let mut connect = TcpConnect { race, attempts, winner: None, timeout, last_error: None };
+        connect.start_due(now);
         connect
     }
 
-    /// The address being tried now.
+    /// The oldest attempt still in flight, or the one that connected.
     pub fn current_addr(&self) -> Option<SocketAddr> {
-        self.current.as_ref().map(|(_, addr, _)| *addr)
+        self.winner.or_else(|| self.attempts.first().map(|a| a.addr))
     }
 
     /// Whether an attempt is under way (false: every address failed synchronously).
     pub fn in_progress(&self) -> bool {
-        self.current.is_some()
+        !self.attempts.is_empty()
     }
 
-    fn start_next(&mut self, now: Duration) {
-        self.current = None;
-        while let Some(addr) = self.remaining.pop_front() {
-            match begin(addr) {
-                Ok(socket) => {
-                    self.current = Some((socket, addr, now + self.per_address_timeout));
-                    return;
-                }
-                Err(e) => self.last_error = Some(e),
+    /// Starts the attempts that are due; what the race says once none is.
+    fn start_due(&mut self, now: Duration) -> Step {
+        loop {
+            match self.race.step(self.attempts.len(), now) {
+                Step::Start(addr) => match begin(addr) {
+                    Ok(socket) => self.attempts.push(Attempt { socket, addr }),
+                    Err(e) => {
+                        self.last_error = Some(e);
+                        self.race.failed(now);
+                    }
+                },
+                step => return step,
             }
         }
     }
 
     pub fn poll(&mut self, now: Duration) -> ConnectProgress {
-        loop {
-            let Some((socket, addr, deadline)) = &self.current else {
-                let error = self.last_error.take().unwrap_or_else(|| io::Error::other("no address to connect to"));
-                return ConnectProgress::Failed(error);
-            };
-            let addr = *addr;
-            // SO_ERROR reports a failed attempt; a peer address means it completed.
-            let failed = match socket.take_error() {
-                Ok(Some(e)) | Err(e) => Some(e),
-                Ok(None) if socket.peer_addr().is_ok() => {
-                    let (socket, _, _) = self.current.take().expect("checked above");
-                    return ConnectProgress::Connected(socket.into());
+        // Oldest first, so when several have connected the preferred address wins.
+        let mut i = 0;
+        while i < self.attempts.len() {
+            match check(&self.attempts[i].socket) {
+                Check::Pending => i += 1,
+                Check::Connected => {
+                    let won = self.attempts.swap_remove(i);
+                    // The losers' sockets close now: no half-open connections left behind.
+                    self.attempts.clear();
+                    self.winner = Some(won.addr);
+                    return ConnectProgress::Connected(won.socket.into());
                 }
-                Ok(None) if now >= *deadline => Some(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("timed out after {} s", self.per_address_timeout.as_secs()),
-                )),
-                Ok(None) => None,
-            };
-            match failed {
-                Some(e) => {
-                    self.last_error = Some(describe(addr, e));
-                    self.start_next(now);
+                Check::Failed(e) => {
+                    let lost = self.attempts.remove(i);
+                    self.last_error = Some(describe(lost.addr, e));
+                    self.race.failed(now);
                 }
-                None => return ConnectProgress::Pending,
             }
         }
+        match self.start_due(now) {
+            Step::Start(_) | Step::Wait(_) => ConnectProgress::Pending,
+            Step::TimedOut => {
+                let why = no_answer(self.attempts.iter().map(|a| a.addr), self.timeout);
+                let e = io::Error::new(io::ErrorKind::TimedOut, why);
+                self.attempts.clear();
+                ConnectProgress::Failed(e)
+            }
+            Step::Lost => ConnectProgress::Failed(
+                self.last_error.take().unwrap_or_else(|| io::Error::other("no address to connect to")),
+            ),
+        }
+    }
+}
+
+/// `no answer from [::1]:9000 or 127.0.0.1:9000 within 2 s`: at most three named.
+fn no_answer(addrs: impl ExactSizeIterator<Item = SocketAddr>, timeout: Duration) -> String {
+    const NAMED: usize = 3;
+    let count = addrs.len();
+    let mut text = String::from("no answer from ");
+    for (n, addr) in addrs.take(NAMED).enumerate() {
+        let separator = match n {
+            0 => "",
+            _ if n + 1 == count => " or ",
+            _ => ", ",
+        };
+        let _ = write!(text, "{separator}{addr}");
+    }
+    if count > NAMED {
+        let _ = write!(text, " or {} more", count - NAMED);
+    }
+    let _ = write!(text, " within {} s", timeout.as_secs_f64());
+    text
+}
+
+/// One look at an attempt: SO_ERROR reports a failure; a peer address means it connected.
+fn check(socket: &Socket) -> Check {
+    match socket.take_error() {
+        Ok(Some(e)) | Err(e) => Check::Failed(e),
+        Ok(None) if socket.peer_addr().is_ok() => Check::Connected,
+        Ok(None) => Check::Pending,
     }
 }
 
@@ -165,5 +222,23 @@ mod tests {
             ConnectProgress::Failed(e) => assert_eq!(e.to_string(), format!("connection refused by {closed}")),
             _ => panic!("connected to a closed port"),
         }
+    }
+
+    #[test]
+    fn no_answer_names_at_most_three_addresses() {
+        let addrs: Vec<SocketAddr> = ["[::1]:9000", "127.0.0.1:9000", "[::2]:9000", "10.0.0.1:9000", "10.0.0.2:9000"]
+            .map(|a| a.parse().unwrap())
+            .into();
+        let text = |n: usize, timeout: Duration| no_answer(addrs[..n].iter().copied(), timeout);
+        assert_eq!(text(1, Duration::from_secs(30)), "no answer from [::1]:9000 within 30 s");
+        assert_eq!(text(2, Duration::from_secs(2)), "no answer from [::1]:9000 or 127.0.0.1:9000 within 2 s");
+        assert_eq!(
+            text(3, Duration::from_millis(1500)),
+            "no answer from [::1]:9000, 127.0.0.1:9000 or [::2]:9000 within 1.5 s"
+        );
+        assert_eq!(
+            text(5, Duration::from_secs(2)),
+            "no answer from [::1]:9000, 127.0.0.1:9000, [::2]:9000 or 2 more within 2 s"
+        );
     }
 }

@@ -93,7 +93,7 @@ class_enum! {
         None = "FAILURE_NONE" = 0,
         /// The host name could not be resolved.
         Dns = "FAILURE_DNS" = 1,
-        /// No TCP connection to any address: refused, unreachable or unanswered.
+        /// No TCP connection to any address: refused or unreachable.
         Connect = "FAILURE_CONNECT" = 2,
         /// The TLS handshake failed (certificate, name, alert), or TLS failed later.
         Tls = "FAILURE_TLS" = 3,
@@ -101,7 +101,8 @@ class_enum! {
         Handshake = "FAILURE_HANDSHAKE" = 4,
         /// The peer broke RFC 6455; we sent a Close with the matching code.
         Protocol = "FAILURE_PROTOCOL" = 5,
-        /// The opening handshake, the closing handshake or the heartbeat timed out.
+        /// The TCP connect (all addresses), the opening handshake, the closing
+        /// handshake or the heartbeat timed out.
         Timeout = "FAILURE_TIMEOUT" = 6,
         /// Reset, or end of stream, without a Close frame.
         ConnectionLost = "FAILURE_CONNECTION_LOST" = 7,
