@@ -547,3 +547,26 @@ func test_failure_kind_enum_is_registered() -> void:
 	for m in ClassDB.class_get_method_list("RustWebSocketPeer", true):
 		method[m["name"]] = m
 	check_eq(method["get_failure_kind"]["return"]["class_name"], &"RustWebSocketPeer.FailureKind", "return type of get_failure_kind")
+
+
+## The end of an open connection prints nothing at the default verbosity, and one line
+## (not a warning) with Godot's --verbose: a child Godot runs tests/verbose/open_end.gd both ways.
+func test_the_end_of_an_open_connection_shows_only_with_verbose() -> void:
+	var godot := OS.get_environment("WS_GODOT")
+	if not check(godot != "", "WS_GODOT names the Godot launcher (tests/godot-tests sets it)"):
+		return
+	var line := "RustWebSocketPeer.poll: ws://127.0.0.1:"
+	for verbose in [false, true]:
+		var args := PackedStringArray(["--headless", "--path", ProjectSettings.globalize_path("res://"),
+			"--script", "res://tests/verbose/open_end.gd"])
+		if verbose:
+			args.insert(0, "--verbose")
+		var output := []
+		var code := OS.execute(godot, args, output, true)
+		var text: String = "".join(output)
+		var what := "with --verbose" if verbose else "by default"
+		check_eq(code, 0, "%s: the child exits 0" % what)
+		check(text.contains("open_end: done kind=%d" % RustWebSocketPeer.FAILURE_CONNECTION_LOST), "%s: the connection ended as lost: %s" % [what, text.right(300)])
+		check(not text.contains("WARNING: " + line) and not text.contains("ERROR: " + line), "%s: no warning or error" % what)
+		var shown := text.contains(line) and text.contains("/open-end failed: ")
+		check_eq(shown, verbose, "%s: the end is %s" % [what, "printed" if verbose else "not printed"])
