@@ -15,6 +15,10 @@
 #                    call_get_ready_state, memory, connect_rate, wss_echo_64KiB, ...)
 #   --duration=S     seconds per throughput / poll measurement (default 0.6, quick 0.2)
 #   --classes=A,B    only these classes (development aid, e.g. for strace; no ratios then)
+#   --link=LABEL     only the JSON stream on a limited link, labelled LABEL (e.g. 10mbit): for a
+#                    process that scripts/bench --link started in a network namespace whose
+#                    loopback is limited with tc (see bench/json_stream_bench.gd)
+#   --updates-out=PATH  also write the JSON stream's updates there, one per line
 #
 # Workloads (every peer pair is client and server of the SAME class, over 127.0.0.1):
 #   echo      the client keeps a window of messages in flight (enough that the socket
@@ -89,6 +93,8 @@ var idle_counts := [1, 100, 1000]
 const IDLE_CALLS := ["get_ready_state", "get_available_packet_count"]
 var connect_count := 200
 var classes_wanted: Array = CLASSES.duplicate()
+## Where to write the JSON stream's updates, one per line (--updates-out=PATH), for the core's link bench.
+var updates_out := ""
 
 ## Metric descriptors in report order: key -> {key, workload, label, unit, better, target, samples: {cls: [..]}, extra: {cls: [..]}}.
 var metrics := {}
@@ -122,6 +128,10 @@ func _main() -> void:
 		print("[bench] WARNING: the extension library is %.0f MB: probably a debug build; run scripts/build release" % (
 			info.extension_library_bytes / 1e6))
 	_declare_metrics()
+	if updates_out != "" and not json_rows.write_updates(updates_out):
+		printerr("bench: cannot write %s" % updates_out)
+		quit(2)
+		return
 
 	if _wanted("memory_per_peer"):
 		_memory_phase()
@@ -165,14 +175,20 @@ func _parse_args() -> bool:
 					return false
 		elif arg.begins_with("--only="):
 			only = arg.trim_prefix("--only=")
+		elif arg.begins_with("--link="):
+			json_rows.link = arg.trim_prefix("--link=")
+		elif arg.begins_with("--updates-out="):
+			updates_out = arg.trim_prefix("--updates-out=")
 		elif arg.begins_with("--duration="):
 			explicit_duration = arg.trim_prefix("--duration=").to_float()
 			if explicit_duration <= 0.0:
 				printerr("bench: --duration must be > 0")
 				return false
 		else:
-			printerr("bench: unknown argument '%s' (use --rounds=N --quick --json=PATH --only=A,B --duration=S --classes=A,B)" % arg)
+			printerr("bench: unknown argument '%s' (use --rounds=N --quick --json=PATH --only=A,B --duration=S --classes=A,B --link=LABEL --updates-out=PATH)" % arg)
 			return false
+	if json_rows.link != "":
+		only = "json_link"
 	if quick:
 		rounds = 1
 		duration_s = 0.2
@@ -195,6 +211,9 @@ func _metric(key: String, workload: String, label: String, unit: String, better:
 
 
 func _declare_metrics() -> void:
+	if json_rows.link != "":
+		json_rows.declare()  # on a limited link: its rows alone
+		return
 	for size in [32, KIB, 64 * KIB, MIB]:
 		for text in [false, true]:
 			var key := _echo_key(size, text)

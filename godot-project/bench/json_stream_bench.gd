@@ -15,6 +15,13 @@
 #          after the handshake, per update (frame headers included; the handshake and the
 #          close are not). The rate rows run without the relay.
 #
+#   link   with --link=LABEL (scripts/bench --link runs it in a network namespace whose
+#          loopback tc's tbf limits to LABEL, e.g. 10mbit): server -> client at most
+#          LINK_WINDOW updates in flight, as a game server that does not queue more than a
+#          few frames' worth. msg/s; bytes per update on the link (the loopback's tx bytes:
+#          IP and TCP headers and the client's ACKs included; nothing else runs there);
+#          latency from send_text() to the client's get_packet(), median and 99th percentile.
+#
 # The deflate rows are ours with compression_enabled on both peers (the client's first
 # offer, context takeover both ways, is the one our server accepts) against the same
 # engine measurement as the plain rows. Ours without context takeover is not measured:
@@ -33,6 +40,13 @@ const VARIANTS := [
 	["json_state_s2c_deflate", "json_state_wire_deflate", true],
 ]
 
+## Updates in flight on the limited link.
+const LINK_WINDOW := 32
+## [row key suffix, label suffix, compression on ours]
+const LINK_VARIANTS := [["", "", false], ["_deflate", ", ours with deflate", true]]
+
+## The link the process runs on (--link=LABEL), or "" when the link rows are not wanted.
+var link := ""
 var bench  # bench.gd (SceneTree): _metric, _record, _problem, _progress, _wanted, _loopback_pair, ...
 var updates := PackedStringArray()
 var update_bytes: Array[PackedByteArray] = []
@@ -44,6 +58,14 @@ func _init(owner) -> void:
 
 
 func declare() -> void:
+	if link != "":
+		for v in LINK_VARIANTS:
+			var what := "JSON state stream on a %s link%s" % [link, v[1]]
+			bench._metric(_link_key("s2c", v), "link", what, "msg/s", "higher")
+			bench._metric(_link_key("bytes", v), "link", what + ", bytes per update", "B/msg", "lower")
+			bench._metric(_link_key("latency_p50", v), "link", what + ", latency median", "ms", "lower")
+			bench._metric(_link_key("latency_p99", v), "link", what + ", latency p99", "ms", "lower")
+		return
 	bench._metric("json_state_s2c", "json", "JSON state stream server->client", "msg/s", "higher")
 	bench._metric("json_state_s2c_deflate", "json", "JSON state stream server->client, ours with deflate", "msg/s", "higher")
 	bench._metric("json_state_wire", "json", "JSON state stream bytes on the wire", "B/msg", "lower")
@@ -65,7 +87,14 @@ func describe() -> Dictionary:
 	}
 
 
+func _link_key(what: String, variant: Array) -> String:
+	return "json_link_%s_%s%s" % [link, what, variant[0]]
+
+
 func run_round(classes: Array) -> void:
+	if link != "":
+		_link_round(classes)
+		return
 	var wanted := VARIANTS.filter(func(v): return bench._wanted(v[0]) or bench._wanted(v[1]))
 	if wanted.is_empty():
 		return
@@ -216,3 +245,111 @@ func _measure_wire(cls: String, compression: bool) -> Dictionary:
 		"handshake_bytes": {"client_to_server": handshake_up, "server_to_client": handshake_down},
 		"client_to_server_bytes_after_handshake": upstream_bytes, "deflate_agreed": agreed, "bad": stats.bad,
 	}
+
+
+# --- on a limited link -----------------------------------------------------------------------
+
+func _link_round(classes: Array) -> void:
+	_ensure_updates()
+	for cls in classes:
+		# The engine has no compression: its one measurement is the engine column of both variants.
+		var variants: Array = [LINK_VARIANTS[0]] if cls == bench.ENGINE else LINK_VARIANTS
+		for v in variants:
+			var r := _measure_link(cls, v[2])
+			if r.is_empty():
+				continue
+			for recorded in (LINK_VARIANTS if cls == bench.ENGINE else [v]):
+				bench._record(_link_key("s2c", recorded), cls, r.msgs_per_s, r)
+				bench._record(_link_key("bytes", recorded), cls, r.bytes_per_msg, r)
+				bench._record(_link_key("latency_p50", recorded), cls, r.latency_p50_ms, r)
+				bench._record(_link_key("latency_p99", recorded), cls, r.latency_p99_ms, r)
+			bench._progress(_link_key("s2c", v), cls, "%s msg/s, %s B/update on the link, latency %s ms median, %s ms p99, %d msgs" % [
+				bench._fmt(r.msgs_per_s), bench._fmt(r.bytes_per_msg), bench._fmt(r.latency_p50_ms),
+				bench._fmt(r.latency_p99_ms), r.messages])
+
+
+func _measure_link(cls: String, compression: bool) -> Dictionary:
+	var label := "%s%s on %s" % [cls, " deflate" if compression else "", link]
+	var pair: Array = bench._loopback_pair(cls, "json-link", false, compression)
+	if pair.is_empty():
+		return {}
+	var receiver = pair[0]
+	var sender = pair[1]
+	var sent_at := PackedInt64Array()
+	sent_at.resize(LINK_WINDOW)
+	var latencies_us: Array[int] = []
+	var stats := {"bad": 0, "bytes": 0}
+	var sent := 0
+	var got := 0
+	var broken := ""
+	var tx_before := _loopback_tx_bytes()
+	var t0 := Time.get_ticks_usec()
+	var stop_at := t0 + int(bench.duration_s * 1e6)
+	var hard_stop := stop_at + 30 * 1000000
+	while true:
+		sender.poll()
+		receiver.poll()
+		while receiver.get_available_packet_count() > 0:
+			var msg: PackedByteArray = receiver.get_packet()
+			latencies_us.append(Time.get_ticks_usec() - sent_at[got % LINK_WINDOW])
+			if not receiver.was_string_packet() or msg != update_bytes[got % UPDATES]:
+				stats.bad += 1
+			got += 1
+		var now := Time.get_ticks_usec()
+		if now < stop_at:
+			while sent - got < LINK_WINDOW:
+				var err: int = sender.send_text(updates[sent % UPDATES])
+				if err != OK:
+					broken = "send_text failed: %s" % error_string(err)
+					break
+				sent_at[sent % LINK_WINDOW] = Time.get_ticks_usec()
+				sent += 1
+		elif got >= sent:
+			break
+		if broken == "" and (sender.get_ready_state() != bench.STATE_OPEN or receiver.get_ready_state() != bench.STATE_OPEN):
+			broken = "connection left OPEN (sender state %d, receiver state %d)" % [
+				sender.get_ready_state(), receiver.get_ready_state()]
+		if broken == "" and now > hard_stop:
+			broken = "stalled: %d of %d updates" % [got, sent]
+		if broken != "":
+			break
+	var seconds := (Time.get_ticks_usec() - t0) / 1e6
+	var link_bytes := _loopback_tx_bytes() - tx_before
+	bench._close_pair(pair)
+	if broken != "":
+		bench._problem("JSON stream %s: %s" % [label, broken])
+		return {}
+	if stats.bad > 0:
+		bench._problem("JSON stream %s: %d of %d updates arrived changed or as binary" % [label, stats.bad, got])
+	latencies_us.sort()
+	return {
+		"msgs_per_s": got / seconds, "messages": got, "seconds": seconds, "window": LINK_WINDOW,
+		"bytes_per_msg": float(link_bytes) / got, "link_bytes": link_bytes,
+		"latency_p50_ms": latencies_us[latencies_us.size() / 2] / 1000.0,
+		"latency_p99_ms": latencies_us[mini(latencies_us.size() - 1, latencies_us.size() * 99 / 100)] / 1000.0,
+		"bad": stats.bad,
+	}
+
+
+## Bytes the loopback interface has sent (every packet on it, both directions), from
+## /proc/net/dev: it shows this process's network namespace (/sys/class/net shows the one
+## /sys was mounted in).
+static func _loopback_tx_bytes() -> int:
+	var f := FileAccess.open("/proc/net/dev", FileAccess.READ)
+	while f != null and not f.eof_reached():
+		var line := f.get_line().strip_edges()
+		if line.begins_with("lo:"):
+			# lo: rx bytes, packets, errs, drop, fifo, frame, compressed, multicast, then tx bytes.
+			return int(line.trim_prefix("lo:").split(" ", false)[8])
+	return 0
+
+
+## Writes the updates, one per line, for the core's link bench (rust/connection/examples/link_levels.rs).
+func write_updates(path: String) -> bool:
+	_ensure_updates()
+	var f := FileAccess.open(path, FileAccess.WRITE)
+	if f == null:
+		return false
+	for text in updates:
+		f.store_line(text)
+	return true

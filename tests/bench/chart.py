@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Draws the benchmark results (godot-project/bench/bench.gd's JSON) as a bar chart.
 
-    python3 tests/bench/chart.py reports/bench/bench.json reports/bench/bench.png
+    python3 tests/bench/chart.py reports/bench/bench.json [MORE.json...] reports/bench/bench.png
+
+MORE: results of other runs in the same format (the limited-link runs, the scale runs),
+drawn below the main run's rows.
 
 One horizontal bar per measurement, growing from the 1.0 line: how many times better RustWebSocketPeer is than
 the engine's WebSocketPeer (log scale, the dashed line at 1.0 = equal). For throughput
@@ -41,12 +44,16 @@ def label(row):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: chart.py BENCH.json OUT.png")
-    src, out = sys.argv[1], sys.argv[2]
+    if len(sys.argv) < 3:
+        sys.exit("usage: chart.py BENCH.json [MORE.json...] OUT.png")
+    src, more, out = sys.argv[1], sys.argv[2:-1], sys.argv[-1]
     with open(src, encoding="utf-8") as f:
         doc = json.load(f)
-    rows = [r for r in doc["results"] if advantage(r) is not None]
+    results = list(doc["results"])
+    for path in more:
+        with open(path, encoding="utf-8") as f:
+            results += json.load(f)["results"]
+    rows = [r for r in results if advantage(r) is not None]
     if not rows:
         sys.exit(f"chart.py: no ratios in {src}")
     # Drop the per-connection memory row: same ratio as per peer.

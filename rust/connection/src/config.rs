@@ -23,6 +23,8 @@ pub struct Config {
     pub max_queued_packets: i32,
     /// permessage-deflate: a client offers it, a server accepts offers.
     pub compression_enabled: bool,
+    /// The zlib level this end compresses with (0-9; default 6). Read when a connection opens.
+    pub compression_level: u32,
     /// Between automatic pings; zero disables them. Read on every poll.
     pub heartbeat_interval: Duration,
     /// How long a client's TCP connect may take, all addresses together. Read when connecting.
@@ -46,6 +48,7 @@ impl Default for Config {
             outbound_buffer_size: 65535,
             max_queued_packets: 4096,
             compression_enabled: false,
+            compression_level: ws_protocol::deflate::DEFAULT_LEVEL,
             heartbeat_interval: Duration::ZERO,
             connect_timeout: Duration::from_secs(30),
             proxy_url: String::new(),

@@ -267,6 +267,7 @@ impl WebSocket {
     ) {
         if let Some(params) = deflate {
             conn.enable_deflate(params);
+            conn.set_compression_level(config.compression_level);
         }
         conn.receive(leftover, now);
         conn.set_heartbeat_interval(config.heartbeat_interval, now);

@@ -65,3 +65,26 @@ fn a_deflate_bomb_is_stopped_at_the_inbound_limit() {
     assert_eq!(failure_kind(&pair.server), Some(ws_connection::FailureKind::Limit));
     assert_eq!(pair.client.close_code(), 1009, "the server closed with 1009");
 }
+
+#[test]
+fn the_compression_level_applies_to_what_this_end_sends() {
+    let text: String = (0..300)
+        .map(|i| format!("{{\"id\":{i},\"hp\":{},\"pos\":[{}.5,{}]}}", 100 - i % 41, i * 7 % 97, i % 11))
+        .collect();
+    let mut sizes = Vec::new();
+    for level in [0, 1, 9] {
+        let client = Config { compression_level: level, ..with_compression(true) };
+        let mut pair = MemoryPair::open(client, with_compression(true), 1 << 20);
+        let before = pair.client_end.bytes_sent();
+        send(&mut pair.client, true, text.as_bytes());
+        let mut got = Vec::new();
+        assert!(pair.poll_until(|p| {
+            got.extend(drain(&mut p.server));
+            !got.is_empty()
+        }));
+        assert_eq!(got, vec![(true, text.clone().into_bytes())], "level {level}");
+        sizes.push(pair.client_end.bytes_sent() - before);
+    }
+    assert!(sizes[0] > text.len(), "level 0 stores: {sizes:?}");
+    assert!(sizes[1] > sizes[2], "level 1 is larger than level 9: {sizes:?}");
+}

@@ -143,6 +143,14 @@ impl Connection {
         self.decoder.allow_rsv1();
     }
 
+    /// The zlib level (0-9) this end compresses with, after `enable_deflate`
+    /// (default 6). Local: nothing is negotiated.
+    pub fn set_compression_level(&mut self, level: u32) {
+        if let Some(compressor) = &mut self.compressor {
+            compressor.set_level(level);
+        }
+    }
+
     /// Whether compressor or decompressor state is held now (none between
     /// messages without context takeover).
     pub fn holds_deflate_state(&self) -> bool {

@@ -18,6 +18,8 @@ const MIN_ZLIB_WINDOW_BITS: u8 = 9;
 const ZLIB_WINDOW_SIZES: usize = (super::MAX_WINDOW_BITS - MIN_ZLIB_WINDOW_BITS + 1) as usize;
 /// First output allocation when inflating; it then doubles up to the cap.
 const FIRST_INFLATE_CHUNK: usize = 4096;
+/// zlib's default: what every connection compresses with unless told otherwise.
+pub const DEFAULT_LEVEL: u32 = 6;
 
 fn zlib_bits(bits: u8) -> u8 {
     bits.clamp(MIN_ZLIB_WINDOW_BITS, super::MAX_WINDOW_BITS)
@@ -33,14 +35,21 @@ pub struct MessageCompressor {
 
 impl MessageCompressor {
     pub fn new(window_bits: u8, no_context_takeover: bool) -> Self {
-        MessageCompressor { level: Compression::new(6), window_bits, no_context_takeover, state: None }
+        MessageCompressor { level: Compression::new(DEFAULT_LEVEL), window_bits, no_context_takeover, state: None }
+    }
+
+    /// zlib's level (0-9, clamped) for messages from now on; a context kept from
+    /// earlier messages goes on at the level it was made with.
+    pub fn set_level(&mut self, level: u32) {
+        self.level = Compression::new(level.min(9));
     }
 
     /// Appends the compressed payload of one message, tail removed.
     pub fn compress(&mut self, payload: &[u8], out: &mut Vec<u8>) {
         let bits = zlib_bits(self.window_bits);
         let level = self.level;
-        if self.no_context_takeover {
+        // The shared compressors are made at the default level.
+        if self.no_context_takeover && level.level() == DEFAULT_LEVEL {
             SHARED_COMPRESSORS.with_borrow_mut(|shared| {
                 let state =
                     shared[(bits - MIN_ZLIB_WINDOW_BITS) as usize].get_or_insert_with(|| compressor(level, bits));
@@ -52,6 +61,9 @@ impl MessageCompressor {
         }
         let state = self.state.get_or_insert_with(|| compressor(level, bits));
         deflate_message(state, payload, out);
+        if self.no_context_takeover {
+            self.state = None;
+        }
     }
 
     /// Bytes of compressor state held now (0 between messages without context takeover).
@@ -233,6 +245,34 @@ mod tests {
             d.finish(&mut got, 1000).unwrap();
             assert_eq!(&got, message);
             assert!(!compressor.holds_state());
+        }
+    }
+
+    #[test]
+    fn the_level_trades_size_for_time_and_both_inflate() {
+        let text: Vec<u8> = (0..400)
+            .flat_map(|i| {
+                format!("{{\"id\":{i},\"pos\":[{}.5,{}.25],\"hp\":{}}}", i * 37 % 101, i % 13, 100 - i % 50)
+                    .into_bytes()
+            })
+            .collect();
+        for no_context_takeover in [false, true] {
+            let mut sizes = Vec::new();
+            for level in [0, 1, 6, 9] {
+                let mut c = MessageCompressor::new(15, no_context_takeover);
+                c.set_level(level);
+                let mut wire = Vec::new();
+                c.compress(&text, &mut wire);
+                let mut d = MessageInflater::new(15, no_context_takeover);
+                let mut got = Vec::new();
+                d.inflate(&wire, &mut got, usize::MAX - 1).unwrap();
+                d.finish(&mut got, usize::MAX - 1).unwrap();
+                assert_eq!(got, text, "level {level}");
+                assert_eq!(c.holds_state(), !no_context_takeover, "level {level}");
+                sizes.push(wire.len());
+            }
+            assert!(sizes[0] > text.len(), "level 0 stores: {sizes:?}");
+            assert!(sizes[1] > sizes[2] && sizes[2] >= sizes[3], "{sizes:?}");
         }
     }
 

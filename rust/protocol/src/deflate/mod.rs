@@ -6,7 +6,7 @@ mod codec;
 mod extension_header;
 mod negotiation;
 
-pub use codec::{InflateError, MessageCompressor, MessageInflater, SYNC_TAIL};
+pub use codec::{InflateError, MessageCompressor, MessageInflater, DEFAULT_LEVEL, SYNC_TAIL};
 pub use extension_header::{parse_extensions, Extension};
 pub use negotiation::{
     client_accept, client_offer, server_accept, DeflateConfig, DeflateParams, EXTENSION_NAME, MAX_WINDOW_BITS,
