@@ -1,7 +1,7 @@
 # RustWebSocketPeer exposes exactly the engine WebSocketPeer's API: methods
 # (argument names, types, enum classes, defaults, return types, const-ness),
 # properties (with their ClassDB defaults), enums and their values. Its only
-# additions are the failure API, compression_enabled and the proxy settings below.
+# additions are the failure API, compression_enabled, the proxy and load-balancer settings below.
 extends "res://tests/test_case.gd"
 
 const ENGINE := "WebSocketPeer"
@@ -11,9 +11,13 @@ const Signatures := preload("res://tests/signatures.gd")
 const ADDED_METHODS := [
 	"get_failure_kind", "get_failure_reason", "get_handshake_status", "get_compression_enabled", "set_compression_enabled",
 	"get_negotiated_extensions", "get_proxy_url", "set_proxy_url", "get_proxy_from_environment", "set_proxy_from_environment",
+	"get_trusted_proxies", "set_trusted_proxies", "get_health_check_path", "set_health_check_path",
 ]
 ## permessage-deflate, off by default; no proxy by default, as the engine.
-const ADDED_PROPERTIES := {"compression_enabled": false, "proxy_url": "", "proxy_from_environment": false}
+var ADDED_PROPERTIES := {
+	"compression_enabled": false, "proxy_url": "", "proxy_from_environment": false,
+	"trusted_proxies": PackedStringArray(), "health_check_path": "",
+}
 const ADDED_ENUMS := ["FailureKind"]
 
 

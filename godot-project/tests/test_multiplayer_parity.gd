@@ -1,15 +1,20 @@
 # RustWebSocketMultiplayerPeer exposes exactly the engine WebSocketMultiplayerPeer's
 # API: methods (argument names, types, defaults, return types, const-ness),
 # properties with their ClassDB defaults, and the settings' behaviour. Its only
-# additions are the proxy settings below.
+# additions are the proxy and load-balancer settings below.
 extends "res://tests/test_case.gd"
 
 const ENGINE := "WebSocketMultiplayerPeer"
 const OURS := "RustWebSocketMultiplayerPeer"
 const Signatures := preload("res://tests/signatures.gd")
-## A client's proxy (none by default, as the engine).
-const ADDED_PROPERTIES := {"proxy_url": "", "proxy_from_environment": false}
-const ADDED_METHODS := ["get_proxy_url", "set_proxy_url", "get_proxy_from_environment", "set_proxy_from_environment"]
+## A client's proxy (none by default, as the engine); a server's load balancers and health path.
+var ADDED_PROPERTIES := {
+	"proxy_url": "", "proxy_from_environment": false, "trusted_proxies": PackedStringArray(), "health_check_path": "",
+}
+const ADDED_METHODS := [
+	"get_proxy_url", "set_proxy_url", "get_proxy_from_environment", "set_proxy_from_environment",
+	"get_trusted_proxies", "set_trusted_proxies", "get_health_check_path", "set_health_check_path",
+]
 const SETTINGS := ["supported_protocols", "handshake_headers", "inbound_buffer_size", "outbound_buffer_size", "handshake_timeout", "max_queued_packets"]
 
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use ws_protocol::deflate::DeflateConfig;
 use ws_protocol::Limits;
 
+use crate::net::ip_network::IpNetwork;
 use crate::tls::TlsPolicy;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +37,12 @@ pub struct Config {
     pub proxy_from_environment: bool,
     /// Which certificates an `https://` proxy may present.
     pub proxy_trust: TlsPolicy,
+    /// A server's load balancers: from these, a PROXY protocol header or forwarded
+    /// headers give the player's address (forwarded/). Empty: nobody is trusted.
+    pub trusted_proxies: Vec<IpNetwork>,
+    /// A server answers a plain HTTP `GET` (or `HEAD`) of this path with `200 OK`, for
+    /// a balancer's health checks; empty for none.
+    pub health_check_path: String,
 }
 
 impl Default for Config {
@@ -54,6 +61,8 @@ impl Default for Config {
             proxy_url: String::new(),
             proxy_from_environment: false,
             proxy_trust: TlsPolicy::Default { bundle_pem: None, name_override: None },
+            trusted_proxies: Vec::new(),
+            health_check_path: String::new(),
         }
     }
 }

@@ -10,6 +10,7 @@
 //!   (`ExternalStream`, how the engine's `StreamPeer` plugs in);
 //! - `net`: name lookups, TCP connects, the listener;
 //! - `proxy`: HTTP(S) proxies, from the settings or the environment, and `CONNECT`;
+//! - `forwarded`: a player's address from a trusted load balancer (PROXY protocol, `X-Forwarded-For`);
 //! - `tls`: rustls client and server set-up and the record stream;
 //! - `readiness`: whether a socket may have input without a syscall, the platform seam;
 //! - `config`, `failure`, `clock`: the settings, why a connection failed, the real clock;
@@ -22,6 +23,7 @@ mod client;
 pub mod clock;
 pub mod config;
 pub mod failure;
+pub mod forwarded;
 mod live;
 pub mod net;
 pub mod proxy;

@@ -1,13 +1,16 @@
 //! The server's way to OPEN over an accepted connection (an engine stream, or a
-//! socket our listener accepted): read the Upgrade request, answer 101 (or an HTTP
-//! error), all inside `poll()`.
+//! socket our listener accepted): a trusted balancer's PROXY header, the Upgrade
+//! request, the 101 (or an HTTP answer), all inside `poll()`.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use ws_protocol::proxy_header::{self, ProxyHeader};
 use ws_protocol::{HandshakeError, Request, ServerHandshake, ServerOutcome};
 
 use crate::config::Config;
 use crate::failure::{Failure, FailureKind};
+use crate::forwarded::{self, forwarded_for};
 use crate::transport::{ReadOutcome, StreamReadiness, Transport};
 
 /// Most request bytes discarded after refusing a handshake.
@@ -17,6 +20,13 @@ pub struct ServerAccept {
     transport: Transport,
     handshake: ServerHandshake,
     accepted: Option<Accepted>,
+    /// The first bytes, until they are known to hold a PROXY header or not.
+    head: Option<Vec<u8>>,
+    /// Any byte arrived: a connection that closes before one is a probe (a balancer's
+    /// TCP health check), not a client that failed.
+    received: bool,
+    /// The player's address, from a trusted balancer's PROXY header.
+    client: Option<SocketAddr>,
 }
 
 struct Accepted {
@@ -27,9 +37,13 @@ struct Accepted {
 
 pub enum Progress {
     Pending,
-    /// The 101 is written: the transport, the request and the answer it carried.
-    Open(Transport, Box<Request>, Box<ServerOutcome>),
+    /// The 101 is written: the transport, the request and the answer it carried, and
+    /// the player's address when a trusted balancer named it.
+    Open(Transport, Box<Request>, Box<ServerOutcome>, Option<SocketAddr>),
     Failed(Failure),
+    /// Not a WebSocket client: a connection closed before sending anything, or a plain
+    /// HTTP request (answered 400, or 200 on the health check path). Nothing for a log.
+    Ignored(Failure),
 }
 
 impl ServerAccept {
@@ -39,6 +53,9 @@ impl ServerAccept {
             transport,
             handshake: ServerHandshake::new(limits.max_handshake_bytes, now + limits.handshake_timeout),
             accepted: None,
+            head: Some(Vec::new()),
+            received: false,
+            client: None,
         }
     }
 
@@ -66,7 +83,7 @@ impl ServerAccept {
             }
         }
         if self.accepted.is_none() {
-            match self.read_request() {
+            match self.read_request(config) {
                 Ok(None) => return Progress::Pending,
                 Ok(Some(request)) => {
                     match request.accept(
@@ -78,7 +95,17 @@ impl ServerAccept {
                         Err(e) => return self.refuse(e),
                     }
                 }
+                Err(Some(HandshakeError::NotWebSocket { method, target })) => {
+                    return self.answer_plain_request(config, &method, &target);
+                }
                 Err(Some(e)) => return self.refuse(e),
+                Err(None) if !self.received && !self.transport.is_tls() => {
+                    self.transport.close();
+                    return Progress::Ignored(Failure::new(
+                        FailureKind::ConnectionLost,
+                        "closed before sending anything",
+                    ));
+                }
                 Err(None) if self.transport.is_tls_failure() => {
                     let why = self.transport.error().unwrap_or("the TLS handshake failed").to_string();
                     return Progress::Failed(Failure::new(FailureKind::Tls, why));
@@ -102,20 +129,45 @@ impl ServerAccept {
         }
         let accepted = self.accepted.take().expect("set above");
         let transport = std::mem::replace(&mut self.transport, Transport::Closed);
-        Progress::Open(transport, Box::new(accepted.request), Box::new(accepted.answer))
+        // A trusted balancer's PROXY header, else the HTTP proxy's forwarded headers.
+        let client = self.client.or_else(|| {
+            let trusted = forwarded::is_trusted(&transport.peer_addr().0, &config.trusted_proxies);
+            trusted.then(|| forwarded_for::client_address(&accepted.request.headers)).flatten()
+        });
+        Progress::Open(transport, Box::new(accepted.request), Box::new(accepted.answer), client)
     }
 
     /// `Err(None)`: the stream ended.
-    fn read_request(&mut self) -> Result<Option<Request>, Option<HandshakeError>> {
+    fn read_request(&mut self, config: &Config) -> Result<Option<Request>, Option<HandshakeError>> {
+        let peer = self.transport.peer_addr().0;
         let handshake = &mut self.handshake;
+        let (head, client, received) = (&mut self.head, &mut self.client, &mut self.received);
         let mut result = Ok(None);
         loop {
-            let outcome = self.transport.read_into(4096, &mut |bytes| match &mut result {
-                Ok(None) => result = handshake.receive(bytes),
-                // A read may hand over bytes in pieces: those after the request are
-                // the client's first frames.
-                Ok(Some(done)) => done.leftover.extend_from_slice(bytes),
-                Err(_) => {}
+            let outcome = self.transport.read_into(4096, &mut |bytes| {
+                *received = true;
+                match &mut result {
+                    Ok(None) => match head.as_mut() {
+                        // Still telling whether the connection starts with a PROXY header.
+                        Some(start) => {
+                            start.extend_from_slice(bytes);
+                            result = match proxy_header(start, &peer, config) {
+                                Ok(None) => Ok(None),
+                                Ok(Some((source, length))) => {
+                                    *client = source;
+                                    let start = head.take().expect("matched above");
+                                    handshake.receive(&start[length..])
+                                }
+                                Err(e) => Err(e),
+                            };
+                        }
+                        None => result = handshake.receive(bytes),
+                    },
+                    // A read may hand over bytes in pieces: those after the request are
+                    // the client's first frames.
+                    Ok(Some(done)) => done.leftover.extend_from_slice(bytes),
+                    Err(_) => {}
+                }
             });
             match (&result, outcome) {
                 (Err(_), _) | (Ok(Some(_)), _) => break,
@@ -125,6 +177,33 @@ impl ServerAccept {
             }
         }
         result.map_err(Some)
+    }
+
+    /// A plain HTTP request: `200 OK` on the health check path (GET or HEAD), else 400.
+    /// Either way not a client that failed: nothing for a log.
+    fn answer_plain_request(&mut self, config: &Config, method: &str, target: &str) -> Progress {
+        let path = target.split('?').next().unwrap_or("");
+        let health = !config.health_check_path.is_empty()
+            && path == config.health_check_path
+            && matches!(method, "GET" | "HEAD");
+        if !health {
+            let error = HandshakeError::NotWebSocket { method: method.to_string(), target: target.to_string() };
+            return match self.refuse(error) {
+                Progress::Failed(failure) => Progress::Ignored(failure),
+                other => other,
+            };
+        }
+        let body = if method == "HEAD" { "" } else { "OK\n" };
+        let response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\n{body}"
+        );
+        let _ = self.transport.write(response.as_bytes());
+        self.transport.close();
+        Progress::Ignored(Failure::with_status(
+            FailureKind::Handshake,
+            format!("health check {method} {path} answered"),
+            200,
+        ))
     }
 
     /// Answers a bad request with its HTTP error (best effort) and gives up.
@@ -151,5 +230,25 @@ impl ServerAccept {
             ),
         };
         Progress::Failed(failure)
+    }
+}
+
+/// What the first bytes say, for a connection from `peer`: `Ok(None)` until they are
+/// known, then the PROXY header's client address (if any) and length (0 without one).
+/// A header from a peer that is not a trusted balancer is refused: anyone could send one.
+fn proxy_header(
+    start: &[u8],
+    peer: &str,
+    config: &Config,
+) -> Result<Option<(Option<SocketAddr>, usize)>, HandshakeError> {
+    let refused = |why: String| HandshakeError::Malformed(why);
+    match proxy_header::read(start) {
+        Ok(ProxyHeader::Absent) => Ok(Some((None, 0))),
+        Ok(ProxyHeader::Incomplete) => Ok(None),
+        Ok(ProxyHeader::Present { .. }) | Err(_) if !forwarded::is_trusted(peer, &config.trusted_proxies) => {
+            Err(refused(format!("a PROXY protocol header from {peer}, which is not in trusted_proxies")))
+        }
+        Ok(ProxyHeader::Present { source, length }) => Ok(Some((source, length))),
+        Err(why) => Err(refused(why)),
     }
 }

@@ -94,6 +94,9 @@ pub struct WebSocket {
     failure: Option<Failure>,
     /// `failure` was handed to `take_new_failure`.
     failure_reported: bool,
+    /// `failure` is not news for a log: an accepted connection that was no WebSocket
+    /// client (a health check, a probe).
+    failure_quiet: bool,
 }
 
 impl Default for WebSocket {
@@ -113,6 +116,7 @@ impl WebSocket {
             remote: None,
             failure: None,
             failure_reported: false,
+            failure_quiet: false,
         }
     }
 
@@ -232,7 +236,14 @@ impl WebSocket {
                 match accept.poll(config, now) {
                     server::Progress::Pending => None,
                     server::Progress::Failed(failure) => Some(failure),
-                    server::Progress::Open(transport, request, answer) => {
+                    server::Progress::Ignored(failure) => {
+                        self.failure_quiet = true;
+                        Some(failure)
+                    }
+                    server::Progress::Open(transport, request, answer, client) => {
+                        if let Some(client) = client {
+                            self.remote = Some((client.ip().to_canonical().to_string(), client.port()));
+                        }
                         self.requested_url = format!("{scheme}{}{}", request.host, request.target);
                         self.selected_protocol = answer.protocol.unwrap_or_default();
                         self.extensions = answer.extensions.unwrap_or_default();
@@ -378,6 +389,7 @@ impl WebSocket {
         self.selected_protocol.clear();
         self.extensions.clear();
         self.remote = None;
+        self.failure_quiet = false;
     }
 
     /// Nagle's algorithm off (`true`) or on; false when there is no TCP connection.
@@ -487,7 +499,8 @@ impl WebSocket {
     /// The failure, the first time it is asked for after it happened, and whether it
     /// belongs in the log: the end of an open connection does not; a failed attempt to
     /// connect does the first time for its URL and cause (see `report.rs`); a server's
-    /// failed accept always does.
+    /// failed upgrade always does, while a connection that was no WebSocket client (a
+    /// health check, a plain HTTP request, a connect-and-close) never does.
     pub fn take_new_failure(&mut self) -> Option<FailureReport<'_>> {
         match &mut self.phase {
             Phase::Live(live) => live.take_new_failure().map(|failure| FailureReport { failure, log: false }),
@@ -495,7 +508,8 @@ impl WebSocket {
             _ => {
                 self.failure_reported = true;
                 let failure = self.failure.as_ref()?;
-                let log = self.attempt.is_empty() || report::first_failure(&self.attempt, failure.kind);
+                let log = !self.failure_quiet
+                    && (self.attempt.is_empty() || report::first_failure(&self.attempt, failure.kind));
                 Some(FailureReport { failure, log })
             }
         }

@@ -62,15 +62,20 @@ fn the_end_of_an_open_connection_is_not_logged_but_stays_readable() {
 }
 
 #[test]
-fn a_servers_failed_accepts_are_logged_each_time() {
-    for _ in 0..3 {
+fn a_servers_failed_upgrades_are_logged_each_time_and_plain_requests_never() {
+    let accept = |request: &[u8]| {
         let (server_stream, mut client_side) = memory_pair(1 << 20);
         let mut server = WebSocket::new();
         server.accept(Transport::external(server_stream), &Config::default(), T0);
-        client_side.put(b"GET / HTTP/1.1\r\nHost: game.example\r\n\r\n");
+        client_side.put(request);
         server.poll(&Config::default(), T0);
         let report = server.take_new_failure().expect("a failure");
-        assert_eq!(report.failure.kind, FailureKind::Handshake);
-        assert!(report.log);
+        (report.failure.kind, report.log)
+    };
+    for _ in 0..3 {
+        let broken = b"GET / HTTP/1.1\r\nHost: game.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+        assert_eq!(accept(broken), (FailureKind::Handshake, true), "an upgrade without its key");
+        // Not a WebSocket client (a browser, a balancer's check): nothing for the log.
+        assert_eq!(accept(b"GET / HTTP/1.1\r\nHost: game.example\r\n\r\n"), (FailureKind::Handshake, false));
     }
 }

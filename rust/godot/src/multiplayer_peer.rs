@@ -109,6 +109,12 @@ pub struct WebSocketMultiplayerPeer {
     /// As `RustWebSocketPeer.proxy_from_environment`.
     #[var(get, set, usage_flags = [DEFAULT])]
     proxy_from_environment: PhantomVar<bool>,
+    /// As `RustWebSocketPeer.trusted_proxies`, for every connection `create_server` accepts.
+    #[var(get, set, usage_flags = [DEFAULT])]
+    trusted_proxies: PhantomVar<PackedStringArray>,
+    /// As `RustWebSocketPeer.health_check_path`.
+    #[var(get, set, usage_flags = [DEFAULT])]
+    health_check_path: PhantomVar<GString>,
 
     /// The properties it shares with `RustWebSocketPeer`, for every connection.
     settings: Settings,
@@ -160,6 +166,8 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
             max_queued_packets: PhantomVar::default(),
             proxy_url: PhantomVar::default(),
             proxy_from_environment: PhantomVar::default(),
+            trusted_proxies: PhantomVar::default(),
+            health_check_path: PhantomVar::default(),
             settings: Settings::new(LOG),
             status: ConnectionStatus::DISCONNECTED,
             unique_id: 0,
@@ -521,6 +529,26 @@ impl WebSocketMultiplayerPeer {
     #[func]
     fn set_proxy_from_environment(&mut self, enabled: bool) {
         self.settings.set_proxy_from_environment(enabled);
+    }
+
+    #[func]
+    fn get_trusted_proxies(&self) -> PackedStringArray {
+        self.settings.trusted_proxies()
+    }
+
+    #[func]
+    fn set_trusted_proxies(&mut self, trusted_proxies: PackedStringArray) {
+        self.settings.set_trusted_proxies(&trusted_proxies);
+    }
+
+    #[func]
+    fn get_health_check_path(&self) -> GString {
+        self.settings.health_check_path()
+    }
+
+    #[func]
+    fn set_health_check_path(&mut self, health_check_path: GString) {
+        self.settings.set_health_check_path(&health_check_path);
     }
 }
 

@@ -81,6 +81,14 @@ pub struct WebSocketPeer {
     /// (`https_proxy`, `http_proxy`, `all_proxy`, `no_proxy`).
     #[var(get, set, usage_flags = [DEFAULT])]
     proxy_from_environment: PhantomVar<bool>,
+    /// A server's load balancers, as IP addresses or networks (`10.0.0.0/8`): from
+    /// these, a PROXY protocol header or `X-Forwarded-For` / `Forwarded` give the
+    /// player's address. Empty: trust nobody, as the engine does.
+    #[var(get, set, usage_flags = [DEFAULT])]
+    trusted_proxies: PhantomVar<PackedStringArray>,
+    /// A server answers a plain HTTP `GET` of this path (e.g. `/health`) with `200 OK`.
+    #[var(get, set, usage_flags = [DEFAULT])]
+    health_check_path: PhantomVar<GString>,
 
     settings: Settings,
     /// Shared with a `RustWebSocketMultiplayerPeer` when it handed this object out
@@ -409,6 +417,26 @@ impl WebSocketPeer {
     fn set_proxy_from_environment(&mut self, enabled: bool) {
         self.settings.set_proxy_from_environment(enabled);
     }
+
+    #[func]
+    fn get_trusted_proxies(&self) -> PackedStringArray {
+        self.settings.trusted_proxies()
+    }
+
+    #[func]
+    fn set_trusted_proxies(&mut self, trusted_proxies: PackedStringArray) {
+        self.settings.set_trusted_proxies(&trusted_proxies);
+    }
+
+    #[func]
+    fn get_health_check_path(&self) -> GString {
+        self.settings.health_check_path()
+    }
+
+    #[func]
+    fn set_health_check_path(&mut self, health_check_path: GString) {
+        self.settings.set_health_check_path(&health_check_path);
+    }
 }
 
 impl WebSocketPeer {
@@ -423,6 +451,8 @@ impl WebSocketPeer {
             compression_enabled: PhantomVar::default(),
             proxy_url: PhantomVar::default(),
             proxy_from_environment: PhantomVar::default(),
+            trusted_proxies: PhantomVar::default(),
+            health_check_path: PhantomVar::default(),
             settings: Settings::with(config, LOG),
             ws,
             was_string: false,

@@ -1,11 +1,13 @@
 //! The settings both classes share, in one implementation: `supported_protocols`,
 //! `handshake_headers`, `inbound_buffer_size`, `outbound_buffer_size` and
-//! `max_queued_packets`, `proxy_url` and `proxy_from_environment` (and the peer's
+//! `max_queued_packets`, `proxy_url`, `proxy_from_environment`, `trusted_proxies` and
+//! `health_check_path` (and the peer's
 //! `heartbeat_interval` and `compression_enabled`), with their checks and error lines. Each class holds one
 //! block and forwards its property accessors here. The values live in the
 //! connection crate's `Config`, which every connection starts and polls with.
 
 use godot::prelude::*;
+use ws_connection::net::ip_network::IpNetwork;
 use ws_connection::tls::TlsPolicy;
 use ws_connection::Config;
 
@@ -14,6 +16,8 @@ use crate::engine::project_settings;
 
 pub struct Settings {
     config: Config,
+    /// `trusted_proxies` as the game wrote it (the config holds them parsed).
+    trusted_proxies: PackedStringArray,
     log: Log,
 }
 
@@ -25,7 +29,8 @@ impl Settings {
 
     /// `config`'s values; errors are logged as `log`'s class.
     pub fn with(config: Config, log: Log) -> Settings {
-        Settings { config, log }
+        let trusted_proxies = config.trusted_proxies.iter().map(|n| GString::from(&n.to_string())).collect();
+        Settings { config, trusted_proxies, log }
     }
 
     pub fn config(&self) -> &Config {
@@ -138,6 +143,40 @@ impl Settings {
 
     pub fn set_proxy_from_environment(&mut self, enabled: bool) {
         self.config.proxy_from_environment = enabled;
+    }
+
+    pub fn trusted_proxies(&self) -> PackedStringArray {
+        self.trusted_proxies.clone()
+    }
+
+    /// Every entry must be an IP address or network; otherwise an error line names
+    /// the first bad one and the setting keeps its value. Read when a connection is accepted.
+    #[track_caller]
+    pub fn set_trusted_proxies(&mut self, entries: &PackedStringArray) {
+        let parsed: Result<Vec<IpNetwork>, String> =
+            entries.as_slice().iter().map(|entry| IpNetwork::parse(&entry.to_string())).collect();
+        match parsed {
+            Ok(networks) => {
+                self.config.trusted_proxies = networks;
+                self.trusted_proxies = entries.clone();
+            }
+            Err(why) => self.log.error("set_trusted_proxies", &format!("{why}; keeping the previous list")),
+        }
+    }
+
+    pub fn health_check_path(&self) -> GString {
+        GString::from(self.config.health_check_path.as_str())
+    }
+
+    /// Empty, or a path starting with `/`; otherwise an error line, and the setting keeps its value.
+    #[track_caller]
+    pub fn set_health_check_path(&mut self, path: &GString) {
+        let path = path.to_string();
+        if !path.is_empty() && !path.starts_with('/') {
+            self.log.error("set_health_check_path", &format!("\"{path}\" is not a path (it must start with /)"));
+            return;
+        }
+        self.config.health_check_path = path;
     }
 
     /// `value` if it is positive; else an error line, and the setting keeps `current`.

@@ -3,7 +3,7 @@
 changing the input layout described in fuzz_targets/common.rs).
 
 frame_decoder inputs start with [cfg0, cfg1, size0, size1, size2]; the handshake
-inputs with [cfg, size0, size1, size2]; url inputs are plain text."""
+inputs with [cfg, size0, size1, size2]; url and proxy_header inputs are the bytes themselves."""
 
 import os
 import shutil
@@ -131,9 +131,23 @@ def deflate():
     return seeds
 
 
+def proxy_header():
+    """PROXY protocol headers as HAProxy sends them (v1 text, v2 binary), one with a request after it."""
+    v2 = b"\r\n\r\n\0\r\nQUIT\n"
+    tcp4 = bytes([192, 0, 2, 7, 198, 51, 100, 1]) + struct.pack(">HH", 56324, 443)
+    return {
+        "v1_tcp4": b"PROXY TCP4 192.0.2.7 198.51.100.1 56324 443\r\nGET / HTTP/1.1\r\n",
+        "v1_tcp6": b"PROXY TCP6 2001:db8::7 2001:db8::1 4711 80\r\n",
+        "v1_unknown": b"PROXY UNKNOWN\r\n",
+        "v2_tcp4": v2 + bytes([0x21, 0x11]) + struct.pack(">H", len(tcp4)) + tcp4,
+        "v2_local": v2 + bytes([0x20, 0x00, 0x00, 0x00]),
+    }
+
+
 def main():
     for target, seeds in [("frame_decoder", frame_decoder()), ("client_handshake", client_handshake()),
-                          ("server_handshake", server_handshake()), ("url", url()), ("deflate", deflate())]:
+                          ("server_handshake", server_handshake()), ("url", url()), ("deflate", deflate()),
+                          ("proxy_header", proxy_header())]:
         d = os.path.join(SEEDS, target)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)

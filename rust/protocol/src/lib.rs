@@ -2,7 +2,8 @@
 //!
 //! Everything of WebSocket that is not I/O: the opening handshake (client and
 //! server), frame encoding and incremental decoding, masking, message assembly
-//! with incremental UTF-8 checks, the close handshake, heartbeat and limits.
+//! with incremental UTF-8 checks, the close handshake, heartbeat and limits; and the
+//! PROXY protocol header a load balancer may send before the handshake.
 //! Callers feed bytes and the current time in and take bytes and messages out;
 //! nothing here touches sockets, clocks, threads or Godot.
 #![forbid(unsafe_code)]
@@ -20,6 +21,7 @@ pub mod mask;
 pub mod message;
 pub mod opcode;
 pub mod outbox;
+pub mod proxy_header;
 pub mod utf8;
 pub mod ws_url;
 

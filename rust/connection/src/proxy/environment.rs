@@ -17,6 +17,7 @@ use std::net::IpAddr;
 use ws_protocol::WsUrl;
 
 use super::Proxy;
+use crate::net::ip_network::IpNetwork;
 
 /// The proxy the environment (`var`) names for `target`, `None` for a direct
 /// connection; an error when the variable holds something unusable.
@@ -50,14 +51,11 @@ fn entry_matches(entry: &str, host: &str, port: u16) -> bool {
         return false;
     }
     let host_ip = host.parse::<IpAddr>().ok();
-    if let Some((network, bits)) = pattern.split_once('/') {
-        return match (network.parse::<IpAddr>(), bits.parse::<u8>(), host_ip) {
-            (Ok(network), Ok(bits), Some(ip)) => in_network(ip, network, bits),
+    if pattern.contains('/') || pattern.parse::<IpAddr>().is_ok() {
+        return match (IpNetwork::parse(pattern), host_ip) {
+            (Ok(network), Some(ip)) => network.contains(ip),
             _ => false,
         };
-    }
-    if let Ok(ip) = pattern.parse::<IpAddr>() {
-        return host_ip == Some(ip);
     }
     let name = pattern.trim_start_matches("*.").trim_start_matches('.').to_ascii_lowercase();
     !name.is_empty() && (host == name || host.ends_with(&format!(".{name}")))
@@ -76,20 +74,6 @@ fn split_port(entry: &str) -> (&str, Option<u16>) {
             Err(_) => (entry, None),
         },
         _ => (entry, None),
-    }
-}
-
-fn in_network(ip: IpAddr, network: IpAddr, bits: u8) -> bool {
-    match (ip.to_canonical(), network) {
-        (IpAddr::V4(ip), IpAddr::V4(net)) if bits <= 32 => {
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
-            u32::from(ip) & mask == u32::from(net) & mask
-        }
-        (IpAddr::V6(ip), IpAddr::V6(net)) if bits <= 128 => {
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
-            u128::from(ip) & mask == u128::from(net) & mask
-        }
-        _ => false,
     }
 }
 

@@ -19,6 +19,13 @@ pub enum HandshakeError {
     Malformed(String),
     /// Client: the server answered with another status than 101.
     UnexpectedStatus(u16),
+    /// Server: a plain HTTP request, not a WebSocket upgrade (no `Upgrade: websocket`):
+    /// a load balancer's health check, a browser, a scanner. Answered 400, unless the
+    /// server answers it itself (a health check path).
+    NotWebSocket {
+        method: String,
+        target: String,
+    },
     /// Server: a method other than GET.
     BadMethod(String),
     WrongHttpVersion,
@@ -49,6 +56,7 @@ impl HandshakeError {
             HandshakeError::HeadersTooLarge { .. }
             | HandshakeError::Malformed(_)
             | HandshakeError::BadMethod(_)
+            | HandshakeError::NotWebSocket { .. }
             | HandshakeError::WrongHttpVersion
             | HandshakeError::MissingHeader(_)
             | HandshakeError::BadKey(_)
@@ -84,6 +92,9 @@ impl fmt::Display for HandshakeError {
             HandshakeError::Malformed(why) => write!(f, "malformed HTTP handshake: {why}"),
             HandshakeError::UnexpectedStatus(code) => write!(f, "server answered HTTP {code} instead of 101"),
             HandshakeError::BadMethod(m) => write!(f, "request method {m} is not GET"),
+            HandshakeError::NotWebSocket { method, target } => {
+                write!(f, "{method} {target} is a plain HTTP request, not a WebSocket upgrade")
+            }
             HandshakeError::WrongHttpVersion => f.write_str("HTTP version is not 1.1"),
             HandshakeError::MissingHeader(h) => write!(f, "missing or invalid {h} header"),
             HandshakeError::UnsupportedVersion(v) => write!(f, "Sec-WebSocket-Version {v:?} is not 13"),

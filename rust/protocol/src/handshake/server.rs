@@ -54,18 +54,19 @@ impl ServerHandshake {
             Err(e) => return Err(HandshakeError::Malformed(e.to_string())),
         }
         let method = request.method.unwrap_or_default();
+        let target = request.path.unwrap_or_default().to_string();
+        let headers = header_block::collect(request.headers)?;
+        // Told apart first, whatever its method and version (health checks often say HTTP/1.0).
+        if !header_block::has_token(&headers, "upgrade", "websocket") {
+            return Err(HandshakeError::NotWebSocket { method: method.to_string(), target });
+        }
         if method != "GET" {
             return Err(HandshakeError::BadMethod(method.to_string()));
         }
         if request.version != Some(1) {
             return Err(HandshakeError::WrongHttpVersion);
         }
-        let target = request.path.unwrap_or_default().to_string();
-        let headers = header_block::collect(request.headers)?;
         let host = header_block::values(&headers, "host").next().ok_or(HandshakeError::MissingHeader("Host"))?;
-        if !header_block::has_token(&headers, "upgrade", "websocket") {
-            return Err(HandshakeError::MissingHeader("Upgrade: websocket"));
-        }
         if !header_block::has_token(&headers, "connection", "upgrade") {
             return Err(HandshakeError::MissingHeader("Connection: Upgrade"));
         }
@@ -249,7 +250,7 @@ mod tests {
             (with("").replace("Host: example.com:8080\r\n", ""), HandshakeError::MissingHeader("Host")),
             (
                 with("").replace("Upgrade: websocket", "Upgrade: h2c"),
-                HandshakeError::MissingHeader("Upgrade: websocket"),
+                HandshakeError::NotWebSocket { method: "GET".into(), target: "/chat?x=1".into() },
             ),
             (
                 with("").replace("keep-alive, Upgrade", "keep-alive"),
@@ -302,6 +303,28 @@ mod tests {
         }
         let outcome = parse(&with("")).unwrap().unwrap().accept(&[], Some(&config), &[]).unwrap();
         assert_eq!((outcome.extensions, outcome.deflate), (None, None));
+    }
+
+    #[test]
+    fn plain_http_requests_are_told_apart_whatever_their_method_and_version() {
+        for (request, method, target) in [
+            ("GET /health HTTP/1.0\r\n\r\n", "GET", "/health"),
+            ("HEAD /health HTTP/1.1\r\nHost: b\r\n\r\n", "HEAD", "/health"),
+            ("OPTIONS / HTTP/1.0\r\n\r\n", "OPTIONS", "/"),
+            (
+                "GET /index.html HTTP/1.1\r\nHost: b\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+                "GET",
+                "/index.html",
+            ),
+        ] {
+            let err = parse(request).unwrap_err();
+            assert_eq!(
+                err,
+                HandshakeError::NotWebSocket { method: method.into(), target: target.into() },
+                "{request:?}"
+            );
+            assert_eq!(err.http_status(), Some(400));
+        }
     }
 
     #[test]
