@@ -22,9 +22,11 @@ pub struct ServerAccept {
     accepted: Option<Accepted>,
     /// The first bytes, until they are known to hold a PROXY header or not.
     head: Option<Vec<u8>>,
-    /// Any byte arrived: a connection that closes before one is a probe (a balancer's
-    /// TCP health check), not a client that failed.
+    /// A byte of the request arrived (after any PROXY header): a connection that ends
+    /// before one is a probe (a balancer's TCP health check), not a client that failed.
     received: bool,
+    /// The TCP peer, read at once: after a reset the socket no longer knows it.
+    peer: String,
     /// The player's address, from a trusted balancer's PROXY header.
     client: Option<SocketAddr>,
 }
@@ -49,7 +51,9 @@ pub enum Progress {
 impl ServerAccept {
     pub fn new(transport: Transport, config: &Config, now: Duration) -> ServerAccept {
         let limits = config.limits();
+        let peer = transport.peer_addr().0;
         ServerAccept {
+            peer,
             transport,
             handshake: ServerHandshake::new(limits.max_handshake_bytes, now + limits.handshake_timeout),
             accepted: None,
@@ -77,9 +81,12 @@ impl ServerAccept {
             StreamReadiness::Ready => {}
             StreamReadiness::Pending => return Progress::Pending,
             StreamReadiness::Failed(why) => {
-                // A stream that fails before any request: TLS's handshake, or TCP gone.
-                let kind = if self.transport.is_tls() { FailureKind::Tls } else { FailureKind::ConnectionLost };
-                return Progress::Failed(Failure::new(kind, why));
+                // A stream that fails before any request: TLS's handshake, or TCP gone
+                // (a balancer's connect-and-close: nothing for a log).
+                if self.transport.is_tls() {
+                    return Progress::Failed(Failure::new(FailureKind::Tls, why));
+                }
+                return Progress::Ignored(Failure::new(FailureKind::ConnectionLost, why));
             }
         }
         if self.accepted.is_none() {
@@ -131,7 +138,7 @@ impl ServerAccept {
         let transport = std::mem::replace(&mut self.transport, Transport::Closed);
         // A trusted balancer's PROXY header, else the HTTP proxy's forwarded headers.
         let client = self.client.or_else(|| {
-            let trusted = forwarded::is_trusted(&transport.peer_addr().0, &config.trusted_proxies);
+            let trusted = forwarded::is_trusted(&self.peer, &config.trusted_proxies);
             trusted.then(|| forwarded_for::client_address(&accepted.request.headers)).flatten()
         });
         Progress::Open(transport, Box::new(accepted.request), Box::new(accepted.answer), client)
@@ -139,29 +146,35 @@ impl ServerAccept {
 
     /// `Err(None)`: the stream ended.
     fn read_request(&mut self, config: &Config) -> Result<Option<Request>, Option<HandshakeError>> {
-        let peer = self.transport.peer_addr().0;
+        let peer = &self.peer;
         let handshake = &mut self.handshake;
         let (head, client, received) = (&mut self.head, &mut self.client, &mut self.received);
         let mut result = Ok(None);
         loop {
             let outcome = self.transport.read_into(4096, &mut |bytes| {
-                *received = true;
                 match &mut result {
                     Ok(None) => match head.as_mut() {
                         // Still telling whether the connection starts with a PROXY header.
                         Some(start) => {
                             start.extend_from_slice(bytes);
-                            result = match proxy_header(start, &peer, config) {
+                            result = match proxy_header(start, peer, config) {
                                 Ok(None) => Ok(None),
                                 Ok(Some((source, length))) => {
                                     *client = source;
                                     let start = head.take().expect("matched above");
+                                    *received |= start.len() > length;
                                     handshake.receive(&start[length..])
                                 }
-                                Err(e) => Err(e),
+                                Err(e) => {
+                                    *received = true;
+                                    Err(e)
+                                }
                             };
                         }
-                        None => result = handshake.receive(bytes),
+                        None => {
+                            *received = true;
+                            result = handshake.receive(bytes);
+                        }
                     },
                     // A read may hand over bytes in pieces: those after the request are
                     // the client's first frames.

@@ -44,6 +44,25 @@ fn serve(bytes: &[u8], config: &Config) -> (WebSocket, String) {
     (server, String::from_utf8_lossy(&answer[..n]).into_owned())
 }
 
+/// As `serve`, but the client resets the connection after sending `bytes`.
+fn serve_then_reset(bytes: &[u8], config: &Config) -> (WebSocket, String) {
+    let (listener, addr) = listener();
+    let mut raw = TcpStream::connect(addr).unwrap();
+    raw.write_all(bytes).unwrap();
+    let mut server = WebSocket::new();
+    server.accept(Transport::tcp(accept(&listener)), config, clock::now());
+    // SO_LINGER 0: close sends a reset, as HAProxy's checks do.
+    socket2::SockRef::from(&raw).set_linger(Some(Duration::ZERO)).unwrap();
+    drop(raw);
+    let start = Instant::now();
+    while server.ready_state() == ReadyState::Connecting {
+        server.poll(config, clock::now());
+        assert!(start.elapsed() < Duration::from_secs(10), "the server never decided");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    (server, String::new())
+}
+
 fn upgrade_with(extra: &str) -> String {
     format!("{UPGRADE}{extra}\r\n")
 }
@@ -143,6 +162,12 @@ fn health_checks_and_probes_are_answered_without_a_log_line() {
     assert_eq!(answer, "");
     let (kind, _, _, log) = failure(&mut server);
     assert_eq!((kind, log), (FailureKind::ConnectionLost, false));
+    // HAProxy's checks with send-proxy: a PROXY header (v1, or v2 LOCAL), then a reset.
+    for header in [&b"PROXY TCP4 127.0.0.1 127.0.0.1 40000 9080\r\n"[..], b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00"] {
+        let (mut server, _) = serve_then_reset(header, &trusting(&["127.0.0.1"]));
+        let (kind, _, reason, log) = failure(&mut server);
+        assert_eq!((kind, log), (FailureKind::ConnectionLost, false), "{reason}");
+    }
     // A trusted balancer's PROXY header before its health check.
     let (mut server, answer) = serve(b"PROXY UNKNOWN\r\nGET /health HTTP/1.0\r\n\r\n", &trusting(&["127.0.0.1"]));
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");

@@ -742,14 +742,14 @@ impl WebSocketMultiplayerPeer {
     fn accept_connections(&mut self, now: Duration) {
         let Some(listener) = self.listener.as_ref() else { return };
         for _ in 0..ACCEPTS_PER_POLL {
-            let Some(stream) = listener.accept() else { break };
+            let Some((stream, peer)) = listener.accept_with_peer() else { break };
             if self.refusing {
                 // Closed at once: the client fails now rather than at its timeout
                 // (the engine's class completes the handshake first, then drops it).
                 continue;
             }
             let transport = match &self.tls_server {
-                None => Transport::tcp(stream),
+                None => Transport::tcp_from(stream, peer),
                 Some(tls) => match TlsStream::new_server(tls.clone(), stream) {
                     Ok(tls) => Transport::Tls(Box::new(tls)),
                     Err(_) => continue,

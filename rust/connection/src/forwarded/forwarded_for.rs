@@ -1,16 +1,22 @@
 //! The client's address as an HTTP proxy (nginx, HAProxy in HTTP mode) passes it: the
-//! last entry of `X-Forwarded-For`, or the last element's `for=` in `Forwarded`
-//! (RFC 7239). The last one is what the proxy next to us saw; earlier entries came
-//! from the client or proxies before it, which anyone can forge.
+//! last entry of `X-Forwarded-For`, or, when there is none, the last element's `for=`
+//! in `Forwarded` (RFC 7239). The last one is what the proxy next to us saw; earlier
+//! entries came from the client or proxies before it, which anyone can forge.
+//! `X-Forwarded-For` first because it is what balancers add (HAProxy's `forwardfor`,
+//! nginx's `$proxy_add_x_forwarded_for`); they pass a client's own `Forwarded` header
+//! on untouched, so preferring it would let a client name any address.
 
 use std::net::{IpAddr, SocketAddr};
 
 use ws_protocol::handshake::Headers;
 
 /// The client's address (port 0 when the header has none), when a header names one.
-/// `Forwarded` wins over `X-Forwarded-For`; an unusable last entry (`unknown`, an
-/// obfuscated `_name`, garbage) gives `None`, not an earlier entry.
+/// An unusable last entry (`unknown`, an obfuscated `_name`, garbage) gives `None`,
+/// not an earlier entry.
 pub fn client_address(headers: &Headers) -> Option<SocketAddr> {
+    if let Some(entry) = last_value(headers, "x-forwarded-for") {
+        return node_address(entry);
+    }
     if let Some(element) = last_value(headers, "forwarded") {
         let node = element
             .split(';')
@@ -19,7 +25,7 @@ pub fn client_address(headers: &Headers) -> Option<SocketAddr> {
             .map(|(_, value)| value.trim().trim_matches('"'))?;
         return node_address(node);
     }
-    last_value(headers, "x-forwarded-for").and_then(node_address)
+    None
 }
 
 /// The last comma-separated entry of the last `name` header.
@@ -81,7 +87,11 @@ mod tests {
         );
         assert_eq!(address(&[("Forwarded", "For=\"192.0.2.7:8080\"")]).as_deref(), Some("192.0.2.7:8080"));
         assert_eq!(address(&[("Forwarded", "for=_hidden")]), None);
-        assert_eq!(address(&[("Forwarded", "for=unknown"), ("X-Forwarded-For", "1.2.3.4")]), None, "Forwarded wins");
+        // A balancer that adds X-Forwarded-For passes a client's own Forwarded on: it must not win.
+        assert_eq!(
+            address(&[("Forwarded", "for=6.6.6.6"), ("X-Forwarded-For", "1.2.3.4")]).as_deref(),
+            Some("1.2.3.4:0")
+        );
         assert_eq!(address(&[("Forwarded", "proto=http")]), None);
     }
 }

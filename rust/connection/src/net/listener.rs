@@ -52,15 +52,21 @@ impl Listener {
 
     /// The next waiting connection (non-blocking, no Nagle), if any.
     pub fn accept(&self) -> Option<TcpStream> {
+        self.accept_with_peer().map(|(stream, _)| stream)
+    }
+
+    /// `accept`, with the remote address as accept() gave it: a peer that has already
+    /// reset the connection (a balancer's health check) is no longer known to getpeername.
+    pub fn accept_with_peer(&self) -> Option<(TcpStream, Option<SocketAddr>)> {
         loop {
             match self.socket.accept() {
-                Ok((socket, _)) => {
+                Ok((socket, peer)) => {
                     let stream: TcpStream = socket.into();
                     if stream.set_nonblocking(true).is_err() {
                         continue;
                     }
                     let _ = stream.set_nodelay(true);
-                    return Some(stream);
+                    return Some((stream, peer.as_socket()));
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 // Would block, or a connection that died while queued (ECONNABORTED):

@@ -6,7 +6,7 @@ mod external;
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 
 pub use external::{ExternalStream, StreamReadiness};
 
@@ -37,6 +37,8 @@ pub struct TcpTransport {
     stream: TcpStream,
     /// Why reading failed (a reset), for the failure's reason.
     error: Option<String>,
+    /// The remote address, known from the start (getpeername fails once the peer reset).
+    peer: Option<SocketAddr>,
 }
 
 /// What a read returned.
@@ -53,7 +55,14 @@ pub enum ReadOutcome {
 impl Transport {
     /// A connected non-blocking socket of our own.
     pub fn tcp(stream: TcpStream) -> Transport {
-        Transport::Tcp(TcpTransport { watch: SocketWatch::new(&stream), stream, error: None })
+        let peer = stream.peer_addr().ok();
+        Transport::tcp_from(stream, peer)
+    }
+
+    /// A socket accepted from `peer` (as accept() reported it).
+    pub fn tcp_from(stream: TcpStream, peer: Option<SocketAddr>) -> Transport {
+        let peer = peer.or_else(|| stream.peer_addr().ok());
+        Transport::Tcp(TcpTransport { watch: SocketWatch::new(&stream), stream, error: None, peer })
     }
 
     pub fn external(stream: impl ExternalStream + 'static) -> Transport {
@@ -116,7 +125,7 @@ impl Transport {
             socket.peer_addr().map(|a| (a.ip().to_canonical().to_string(), a.port())).unwrap_or_default()
         };
         match self {
-            Transport::Tcp(tcp) => of(&tcp.stream),
+            Transport::Tcp(tcp) => tcp.peer.map(|a| (a.ip().to_canonical().to_string(), a.port())).unwrap_or_default(),
             Transport::External(stream) => stream.peer_addr(),
             Transport::Tls(tls) => of(tls.socket()),
             // The proxy's: the other end of our socket.
