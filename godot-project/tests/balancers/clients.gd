@@ -16,6 +16,7 @@
 extends SceneTree
 
 const Lobby := preload("res://tests/balancers/lobby.gd")
+const Polling := preload("res://tests/polling.gd")
 const LogCapture := preload("res://tests/log_capture.gd")
 
 const CONNECTING := 0
@@ -130,18 +131,8 @@ func _frames(count: int) -> void:
 		await process_frame
 
 
-## Polls `peers` each frame until `condition` holds or `timeout_s` passes; whether it held.
 func _wait(peers: Array, condition: Callable, timeout_s := WAIT_S) -> bool:
-	var deadline := Time.get_ticks_msec() + int(timeout_s * 1000)
-	while true:
-		for p in peers:
-			p.poll()
-		if condition.call():
-			return true
-		if Time.get_ticks_msec() > deadline:
-			return false
-		await process_frame
-	return false
+	return await Polling.until(self, peers, condition, timeout_s)
 
 
 # --- multiplayer sides ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 extends SceneTree
 
 const LogCapture := preload("res://tests/log_capture.gd")
+const Polling := preload("res://tests/polling.gd")
 
 const CONNECTING := 0
 const OPEN := 1
@@ -249,18 +250,8 @@ func _own(object):
 	return object
 
 
-## Polls `peers` every frame until `condition` holds or `timeout_s` passes; whether it held.
 func _wait(peers: Array, condition: Callable, timeout_s := WAIT_S) -> bool:
-	var deadline := Time.get_ticks_msec() + int(timeout_s * 1000)
-	while true:
-		for p in peers:
-			p.poll()
-		if condition.call():
-			return true
-		if Time.get_ticks_msec() > deadline:
-			return false
-		await process_frame
-	return false
+	return await Polling.until(self, peers, condition, timeout_s)
 
 
 func _poll_frames(peers: Array, frames: int) -> void:
