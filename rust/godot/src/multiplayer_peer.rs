@@ -7,7 +7,7 @@
 //! of the high-level API, unchanged; `SceneMultiplayer` relays between clients
 //! itself, through the server.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::rc::Rc;
@@ -57,11 +57,18 @@ struct Link {
     config: Config,
     /// The `RustWebSocketPeer` over it, made the first time `get_peer()` asks.
     object: OnceCell<Gd<WebSocketPeer>>,
+    /// Packets were queued since the last flush: it is on the flush list.
+    queued: Cell<bool>,
 }
 
 impl Link {
     fn new(ws: WebSocket, config: &Config) -> Link {
-        Link { ws: Rc::new(RefCell::new(ws)), config: config.clone(), object: OnceCell::new() }
+        Link {
+            ws: Rc::new(RefCell::new(ws)),
+            config: config.clone(),
+            object: OnceCell::new(),
+            queued: Cell::new(false),
+        }
     }
 
     /// Starts the closing handshake (a Close 1000 frame after what is queued), with
@@ -144,6 +151,8 @@ pub struct WebSocketMultiplayerPeer {
     packet: Vec<u8>,
     /// A deferred call will write the packets queued this frame (see `schedule_flush`).
     flush_scheduled: bool,
+    /// Connections with packets queued since the last flush (`Link::queued`).
+    flush_list: Vec<i32>,
     base: Base<MultiplayerPeerExtension>,
 }
 
@@ -183,6 +192,7 @@ impl IMultiplayerPeerExtension for WebSocketMultiplayerPeer {
             departed: IndexMap::new(),
             packet: Vec::new(),
             flush_scheduled: false,
+            flush_list: Vec::new(),
             base,
         }
     }
@@ -556,9 +566,18 @@ impl WebSocketMultiplayerPeer {
     /// Queues the packet for its target: the server, one client, or every client
     /// (0) or every client but one (-ID).
     fn queue_packet(&mut self, data: &[u8]) -> Error {
+        // Each connection a packet goes to joins the flush list once per frame: a frame
+        // that sends to one peer of thousands flushes that one.
+        let flush_list = &mut self.flush_list;
+        let mut to = |id: i32, link: &Link| {
+            if !link.queued.replace(true) {
+                flush_list.push(id);
+            }
+            link.queue(data)
+        };
         if self.listener.is_none() {
             return match self.peers.get(&SERVER_ID) {
-                Some(server) => server.queue(data),
+                Some(server) => to(SERVER_ID, server),
                 None => Error::ERR_UNCONFIGURED,
             };
         }
@@ -572,12 +591,12 @@ impl WebSocketMultiplayerPeer {
                 LOG.error("put_packet", &format!("peer not found: {}", self.target_peer));
                 return Error::ERR_INVALID_PARAMETER;
             };
-            return link.queue(data);
+            return to(self.target_peer, link);
         }
         // A client whose queue is full misses the packet, as with the engine's class.
         for (&id, link) in self.peers.iter() {
             if self.target_peer == 0 || -self.target_peer != id {
-                let _ = link.queue(data);
+                let _ = to(id, link);
             }
         }
         Error::OK
@@ -602,7 +621,10 @@ impl WebSocketMultiplayerPeer {
 
     fn flush_queued(&mut self) {
         self.flush_scheduled = false;
-        for link in self.peers.values() {
+        for id in self.flush_list.drain(..) {
+            // A peer that left meanwhile is gone from the list of peers.
+            let Some(link) = self.peers.get(&id) else { continue };
+            link.queued.set(false);
             let mut ws = link.ws.borrow_mut();
             ws.flush();
             LOG.new_failure("put_packet", &mut ws);
@@ -634,6 +656,7 @@ impl WebSocketMultiplayerPeer {
         self.tls_server = None;
         self.incoming.clear();
         self.departed.clear();
+        self.flush_list.clear();
         self.status = ConnectionStatus::DISCONNECTED;
         self.unique_id = 0;
     }

@@ -11,6 +11,9 @@ use crate::OpCode;
 const COMPACT_AFTER: usize = 64 * 1024;
 /// An idle data buffer keeps at most this much capacity.
 const KEEP_CAPACITY: usize = 256 * 1024;
+/// An idle frame list keeps room for at most this many frames: a burst of small
+/// messages (a relaying server's peer notifications to thousands) leaves none behind.
+const KEEP_FRAMES: usize = 256;
 /// Unsent control bytes from which a new pong replaces the newest unsent one
 /// instead of queueing behind it (RFC 6455 §5.5.3 allows answering only the
 /// most recent ping). A burst of a few pings below it is still answered in full.
@@ -150,6 +153,9 @@ impl Outbox {
             if self.data.capacity() > KEEP_CAPACITY {
                 self.data = Vec::new();
             }
+            if self.frames.capacity() > KEEP_FRAMES {
+                self.frames = VecDeque::new();
+            }
         } else if self.data_pos >= COMPACT_AFTER && self.data_pos * 2 >= self.data.len() {
             self.data.drain(..self.data_pos);
             self.data_pos = 0;
@@ -196,6 +202,22 @@ mod tests {
             wire.extend_from_slice(&p[..n]);
             outbox.consume(n);
         }
+    }
+
+    #[test]
+    fn a_drained_burst_of_small_frames_leaves_no_frame_list_behind() {
+        let mut o = Outbox::default();
+        for _ in 0..10_000 {
+            o.push_data(OpCode::Binary, &[1, 2, 3, 4], None);
+        }
+        assert!(o.frames.capacity() >= 10_000);
+        let wire = drain(&mut o, usize::MAX);
+        assert_eq!(wire.len(), 10_000 * 6);
+        assert!(o.frames.capacity() <= KEEP_FRAMES, "{} frames of room kept", o.frames.capacity());
+        // A small steady stream keeps its room.
+        o.push_data(OpCode::Binary, &[1], None);
+        drain(&mut o, usize::MAX);
+        assert!(o.frames.capacity() > 0);
     }
 
     #[test]
