@@ -11,7 +11,9 @@ the engine's WebSocketPeer (log scale, the dashed line at 1.0 = equal). For thro
 rows that is ours/engine; for cost rows (poll() time, memory: lower is better) it is
 engine/ours, so every bar reads "longer = ours better". Each bar is labelled with the
 table's own ratio (ours/engine) and, where there is one, the target; green = target met,
-red = target missed, blue = no target.
+red = target missed, blue = no target. A row with no ratio whose side carries a note (a
+scale run where the engine's server did not get every client in) is drawn grey at 1.0 with
+its note.
 """
 
 import json
@@ -43,6 +45,17 @@ def label(row):
     return text
 
 
+def notes(row):
+    """The sides' notes (a scale run where not every client joined), or None."""
+    found = [f"{side}: {row[side]['note']}" for side in ("ours", "engine") if (row.get(side) or {}).get("note")]
+    return "; ".join(found) or None
+
+
+def noted(row):
+    """A row with no ratio because a side did not finish: the note to show instead."""
+    return notes(row) if advantage(row) is None else None
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit("usage: chart.py BENCH.json [MORE.json...] OUT.png")
@@ -53,7 +66,7 @@ def main():
     for path in more:
         with open(path, encoding="utf-8") as f:
             results += json.load(f)["results"]
-    rows = [r for r in results if advantage(r) is not None]
+    rows = [r for r in results if advantage(r) is not None or noted(r)]
     if not rows:
         sys.exit(f"chart.py: no ratios in {src}")
     # Drop the per-connection memory row: same ratio as per peer.
@@ -62,12 +75,17 @@ def main():
     names, values, colors, texts = [], [], [], []
     for r in rows:
         names.append(r["label"])
+        if advantage(r) is None:
+            values.append(1.0)
+            colors.append("#999999")
+            texts.append(noted(r))
+            continue
         values.append(advantage(r))
         if r.get("target") is None:
             colors.append("#4c72b0")
         else:
             colors.append("#55a868" if r.get("meets_target") else "#c44e52")
-        texts.append(label(r))
+        texts.append(label(r) + (f"  ({notes(r)})" if notes(r) else ""))
 
     height = 0.42 * len(rows) + 2.0
     fig, ax = plt.subplots(figsize=(14, height))
@@ -83,17 +101,20 @@ def main():
     ax.set_yticklabels(names, fontsize=9)
     # Bar ends: "times better"; right column (outside the axes): the table's ratio and target.
     column = transforms.blended_transform_factory(ax.transAxes, ax.transData)
-    for yi, v, t in zip(y, values, texts):
-        ax.text(max(v, 1.0) * 1.04, yi, f"{v:.2f}x", va="center", fontsize=8, color="#333333")
+    for yi, v, t, c in zip(y, values, texts, colors):
+        if c != "#999999":
+            ax.text(max(v, 1.0) * 1.04, yi, f"{v:.2f}x", va="center", fontsize=8, color="#333333")
         ax.text(1.01, yi, t, va="center", fontsize=8, transform=column)
     ax.set_xlabel("times better than the engine (log scale; >1 = RustWebSocketPeer better, "
                   "dashed line = equal)")
     m = doc.get("machine", {})
     cfg = doc.get("config", {})
     godot = m.get("godot", {}).get("string", "?")
+    # A scale.json alone (scripts/bench-scale) names its own benchmark.
+    what = doc.get("benchmark", "") if "rounds" not in cfg else (
+        f"RustWebSocketPeer vs engine WebSocketPeer, medians of {cfg.get('rounds', '?')} round(s)")
     ax.set_title(
-        "RustWebSocketPeer vs engine WebSocketPeer, medians of "
-        f"{cfg.get('rounds', '?')} round(s)\n"
+        f"{what}\n"
         f"Godot {godot}, {m.get('processor_name', '?')} x{m.get('processor_count', '?')}, "
         f"{doc.get('generated_at', '')}   green: target met, red: missed, blue: no target",
         fontsize=10)

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Prints the README's benchmark table (Markdown) from a bench.json of scripts/bench.
+"""Prints the README's benchmark table (Markdown) from a bench.json of scripts/bench, and
+the rows of any other results file given after it (scripts/bench-scale's scale.json).
 
-    tests/bench/table.py reports/bench/bench.json
+    tests/bench/table.py reports/bench/bench.json [reports/bench/scale.json ...]
+
+A side's "note" (a scale run where not every client joined: "1,507/2,000 joined") is
+shown beside its value.
 """
 import json
 import math
@@ -18,18 +22,24 @@ def fmt(value, unit):
     return f"{value:.3g}" if abs(value) < 1 else f"{value:.2f}"
 
 
+def cell(side, unit):
+    text = fmt(side["median"], unit)
+    note = side.get("note")
+    return f"{text} ({note})" if note else text
+
+
 def main():
-    doc = json.load(open(sys.argv[1]))
     print("| workload | unit | ours | engine | ours/engine |")
     print("|---|---|---|---|---|")
-    for row in doc["results"]:
-        label = row["label"]
-        if row["better"] == "lower":
-            label += " (lower is better)"
-        ratio = row["ratio"]
-        ratio_text = "n/a" if ratio is None or math.isnan(ratio) else f"{ratio:.2f}×"
-        print(f"| {label} | {row['unit']} | {fmt(row['ours']['median'], row['unit'])} "
-              f"| {fmt(row['engine']['median'], row['unit'])} | {ratio_text} |")
+    for path in sys.argv[1:]:
+        for row in json.load(open(path))["results"]:
+            label = row["label"]
+            if row["better"] == "lower":
+                label += " (lower is better)"
+            ratio = row["ratio"]
+            ratio_text = "n/a" if ratio is None or math.isnan(ratio) else f"{ratio:.2f}×"
+            print(f"| {label} | {row['unit']} | {cell(row['ours'], row['unit'])} "
+                  f"| {cell(row['engine'], row['unit'])} | {ratio_text} |")
 
 
 if __name__ == "__main__":
