@@ -105,12 +105,16 @@ mod tests {
         }
     }
 
-    const SHARED_DEFAULTS: [(&str, &str); 5] = [
+    const SHARED_DEFAULTS: [(&str, &str); 9] = [
         ("handshake_headers", "PackedStringArray()"),
         ("inbound_buffer_size", "65535"),
         ("max_queued_packets", "4096"),
         ("outbound_buffer_size", "65535"),
         ("supported_protocols", "PackedStringArray()"),
+        ("proxy_url", "\"\""),
+        ("proxy_from_environment", "false"),
+        ("trusted_proxies", "PackedStringArray()"),
+        ("health_check_path", "\"\""),
     ];
 
     #[test]
