@@ -1,5 +1,5 @@
-# Waiting on peers in scripts that run as the SceneTree themselves (the proxy and
-# load-balancer harnesses), as test_case.gd's poll_until does for the test runner.
+# Waiting on peers: for the test runner's cases (test_case.gd's poll_until) and for the
+# scripts that run as the SceneTree themselves (the proxy and load-balancer harnesses).
 extends RefCounted
 
 
@@ -9,7 +9,8 @@ static func until(tree: SceneTree, peers: Array, condition: Callable, timeout_s:
 	var deadline := Time.get_ticks_msec() + int(timeout_s * 1000)
 	while true:
 		for p in peers:
-			p.poll()
+			if p != null:
+				p.poll()
 		if condition.call():
 			return true
 		if Time.get_ticks_msec() > deadline:

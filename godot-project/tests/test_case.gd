@@ -2,6 +2,8 @@
 # drive peers over frames without blocking the engine.
 extends RefCounted
 
+const Polling := preload("res://tests/polling.gd")
+
 var tree: SceneTree
 var failures: PackedStringArray = []
 ## Objects to close or free after the test, whatever its outcome.
@@ -38,17 +40,7 @@ func frame() -> void:
 ## Polls `peers` every frame until `condition` holds or `timeout_s` passes.
 ## Returns whether it held.
 func poll_until(peers: Array, condition: Callable, timeout_s := 5.0) -> bool:
-	var deadline := Time.get_ticks_msec() + int(timeout_s * 1000)
-	while true:
-		for p in peers:
-			if p != null:
-				p.poll()
-		if condition.call():
-			return true
-		if Time.get_ticks_msec() > deadline:
-			return false
-		await tree.process_frame
-	return false
+	return await Polling.until(tree, peers, condition, timeout_s)
 
 
 ## Polls `peers` for `seconds`.
