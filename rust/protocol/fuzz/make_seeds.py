@@ -6,7 +6,6 @@ frame_decoder inputs start with [cfg0, cfg1, size0, size1, size2]; the handshake
 inputs with [cfg, size0, size1, size2]; url and proxy_header inputs are the bytes themselves."""
 
 import os
-import shutil
 import struct
 import zlib
 
@@ -149,8 +148,12 @@ def main():
                           ("server_handshake", server_handshake()), ("url", url()), ("deflate", deflate()),
                           ("proxy_header", proxy_header())]:
         d = os.path.join(SEEDS, target)
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(d)
+        os.makedirs(d, exist_ok=True)
+        # Only the seeds made here are replaced: inputs committed by hand (regressions a
+        # fuzzer found) stay.
+        for name in os.listdir(d):
+            if not name.startswith("regression_"):
+                os.remove(os.path.join(d, name))
         for name, data in sorted(seeds.items()):
             with open(os.path.join(d, name), "wb") as f:
                 f.write(data)
