@@ -61,6 +61,8 @@
 # Cost rows (time per poll, memory): lower is better (ratio < 1 = ours cheaper).
 extends SceneTree
 
+const ProcessStats := preload("res://bench/process_stats.gd")
+
 const MultiplayerBench := preload("res://bench/multiplayer_bench.gd")
 const JsonStreamBench := preload("res://bench/json_stream_bench.gd")
 const OURS := "RustWebSocketPeer"
@@ -695,16 +697,7 @@ func _measure_idle(cls: String, n: int, with_memory: bool, with_poll: bool, call
 
 
 func _rss_kib() -> int:
-	var f := FileAccess.open("/proc/self/status", FileAccess.READ)
-	if f == null:
-		return -1
-	for i in 200:
-		var line := f.get_line()
-		if line.begins_with("VmRSS:"):
-			return line.trim_prefix("VmRSS:").strip_edges().split(" ", false)[0].to_int()
-		if line == "" and f.eof_reached():
-			break
-	return -1
+	return ProcessStats.rss_kib()
 
 
 # --- connect + handshake rate ------------------------------------------------------------------

@@ -8,6 +8,8 @@
 # Prints one line `MP_MEMORY {json}` with the result, or `MP_MEMORY_PROBLEM text`.
 extends SceneTree
 
+const ProcessStats := preload("res://bench/process_stats.gd")
+
 const MultiplayerBench := preload("res://bench/multiplayer_bench.gd")
 
 
@@ -40,11 +42,4 @@ func _problem(what: String) -> void:
 
 
 func _rss_kib() -> int:
-	var f := FileAccess.open("/proc/self/status", FileAccess.READ)
-	if f == null:
-		return -1
-	while not f.eof_reached():
-		var line := f.get_line()
-		if line.begins_with("VmRSS:"):
-			return line.trim_prefix("VmRSS:").strip_edges().split(" ", false)[0].to_int()
-	return -1
+	return ProcessStats.rss_kib()

@@ -23,6 +23,8 @@
 # with the longest poll() since the last one.
 extends SceneTree
 
+const ProcessStats := preload("res://bench/process_stats.gd")
+
 const ScaleNode := preload("res://bench/scale_node.gd")
 const CLASSES := ["RustWebSocketMultiplayerPeer", "WebSocketMultiplayerPeer"]
 
@@ -267,14 +269,7 @@ func _fatal(why: String) -> void:
 
 
 func _rss_kib() -> int:
-	var f := FileAccess.open("/proc/self/status", FileAccess.READ)
-	if f == null:
-		return -1
-	while not f.eof_reached():
-		var line := f.get_line()
-		if line.begins_with("VmRSS:"):
-			return line.trim_prefix("VmRSS:").strip_edges().split(" ", false)[0].to_int()
-	return -1
+	return ProcessStats.rss_kib()
 
 
 ## CPU time of every thread of the process (ours has a readiness thread), in ns:

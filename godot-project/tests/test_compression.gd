@@ -119,16 +119,12 @@ func test_a_client_offers_and_inflates_when_the_server_accepts() -> void:
 
 
 func test_the_engine_server_declines_and_the_client_can_tell() -> void:
-	var tcp: TCPServer = own(TCPServer.new())
-	tcp.listen(0, "127.0.0.1")
-	var client = own(RustWebSocketPeer.new())
-	client.compression_enabled = true
-	client.connect_to_url("ws://127.0.0.1:%d/" % tcp.get_local_port())
-	await poll_until([client], func(): return tcp.is_connection_available(), 5.0)
-	var server: WebSocketPeer = own(WebSocketPeer.new())
-	server.accept_stream(tcp.take_connection())
-	await poll_until([client, server], func(): return client.get_ready_state() == OPEN and server.get_ready_state() == OPEN, 5.0)
-	check_eq(client.get_ready_state(), OPEN, "open with the engine's server, which has no permessage-deflate")
+	var pair := Pair.new()
+	if not await pair.start(self, RustWebSocketPeer, WebSocketPeer, "/", func(c): c.compression_enabled = true):
+		return
+	var client = pair.client
+	var server = pair.server
+	check(pair.both_open(), "open with the engine's server, which has no permessage-deflate")
 	check_eq(client.get_negotiated_extensions(), "", "declined")
 	client.send_text("plain")
 	await poll_until([client, server], func(): return server.get_available_packet_count() > 0, 5.0)

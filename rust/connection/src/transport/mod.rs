@@ -55,11 +55,10 @@ pub enum ReadOutcome {
 impl Transport {
     /// A connected non-blocking socket of our own.
     pub fn tcp(stream: TcpStream) -> Transport {
-        let peer = stream.peer_addr().ok();
-        Transport::tcp_from(stream, peer)
+        Transport::tcp_from(stream, None)
     }
 
-    /// A socket accepted from `peer` (as accept() reported it).
+    /// A socket accepted from `peer` (as accept() reported it; `None`: ask the socket).
     pub fn tcp_from(stream: TcpStream, peer: Option<SocketAddr>) -> Transport {
         let peer = peer.or_else(|| stream.peer_addr().ok());
         Transport::Tcp(TcpTransport { watch: SocketWatch::new(&stream), stream, error: None, peer })
